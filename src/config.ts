@@ -1,0 +1,93 @@
+/**
+ * Environment → validated configuration, resolved once at start (API.md §1). Every default lives here.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  adminPassword?: string;
+  demo: boolean;
+  masterKey?: string;
+  pluginDir?: string;
+  publicUrl: string;
+  sessionTtlSeconds: number;
+  authMaxFailures: number;
+  authWindowSeconds: number;
+  pluginTimeoutMs: number;
+  corsOrigins: string[];
+  /** How often each process polls the configuration version (cross-process cache invalidation). */
+  configPollMs: number;
+  /** How often expired records, sessions and used proofs are purged. */
+  purgeIntervalMs: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const v = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = int(env, 'PORT', 4000, 0, 65535);
+  const host = env.HOST?.trim() || '127.0.0.1';
+  const databaseUrl = env.TESSERA_DATABASE_URL?.trim() || 'sqlite:./data/tessera.sqlite';
+  if (!/^(sqlite:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
+    throw new ConfigError(
+      'TESSERA_DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgresql://user@host:port/db',
+    );
+  }
+  const hostForUrl = host.includes(':') ? `[${host}]` : host;
+  let publicUrl = env.TESSERA_PUBLIC_URL?.trim() || `http://${hostForUrl}:${port}`;
+  try {
+    const u = new URL(publicUrl);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('scheme');
+  } catch {
+    throw new ConfigError(`TESSERA_PUBLIC_URL must be an absolute http(s) URL, got "${publicUrl}"`);
+  }
+  publicUrl = publicUrl.replace(/\/+$/, '');
+  const logLevel = (env.TESSERA_LOG_LEVEL?.trim() || 'info') as Config['logLevel'];
+  if (!['debug', 'info', 'warn', 'error', 'silent'].includes(logLevel)) {
+    throw new ConfigError('TESSERA_LOG_LEVEL must be one of debug, info, warn, error, silent');
+  }
+  return {
+    port,
+    host,
+    databaseUrl,
+    adminPassword: env.TESSERA_ADMIN_PASSWORD || undefined,
+    demo: bool(env, 'TESSERA_DEMO', true),
+    masterKey: env.TESSERA_MASTER_KEY?.trim() || undefined,
+    pluginDir: env.TESSERA_PLUGIN_DIR?.trim() || undefined,
+    publicUrl,
+    sessionTtlSeconds: int(env, 'TESSERA_SESSION_TTL_SECONDS', 3600, 60, 30 * 86400),
+    authMaxFailures: int(env, 'TESSERA_AUTH_MAX_FAILURES', 5, 1, 1000),
+    authWindowSeconds: int(env, 'TESSERA_AUTH_WINDOW_SECONDS', 900, 1, 86400),
+    pluginTimeoutMs: int(env, 'TESSERA_PLUGIN_TIMEOUT_MS', 2000, 10, 60000),
+    corsOrigins: (env.TESSERA_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((s) => s.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
+    configPollMs: int(env, 'TESSERA_CONFIG_POLL_MS', 250, 50, 60000),
+    purgeIntervalMs: int(env, 'TESSERA_PURGE_INTERVAL_MS', 60000, 1000, 86400000),
+    logLevel,
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * Errors with stable codes. One table maps each code to its REST status and PingAM reason phrase;
+ * GraphQL exposes the code as `extensions.code`. Anything that is not a TesseraError is reported to
+ * clients as INTERNAL with a generic message (see graphql/format-error.ts and http/rest-sts.ts).
+ */
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNSUPPORTED_TRANSFORM'
+  | 'UNAUTHENTICATED'
+  | 'INVALID_TOKEN'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'TOKEN_PERSISTENCE_DISABLED'
+  | 'RATE_LIMITED'
+  | 'INTERNAL';
+
+export const ERROR_TABLE: Record<ErrorCode, { status: number; reason: string }> = {
+  BAD_USER_INPUT: { status: 400, reason: 'Bad Request' },
+  UNSUPPORTED_TRANSFORM: { status: 400, reason: 'Bad Request' },
+  UNAUTHENTICATED: { status: 401, reason: 'Unauthorized' },
+  INVALID_TOKEN: { status: 401, reason: 'Unauthorized' },
+  FORBIDDEN: { status: 403, reason: 'Forbidden' },
+  NOT_FOUND: { status: 404, reason: 'Not Found' },
+  CONFLICT: { status: 409, reason: 'Conflict' },
+  TOKEN_PERSISTENCE_DISABLED: { status: 409, reason: 'Conflict' },
+  RATE_LIMITED: { status: 429, reason: 'Too Many Requests' },
+  INTERNAL: { status: 500, reason: 'Internal Server Error' },
+};
+
+export const INTERNAL_MESSAGE = 'An internal error occurred.';
+
+export class TesseraError extends Error {
+  readonly code: ErrorCode;
+  /** The offending input field, when there is one (e.g. `input.saml2.spEntityId`). */
+  readonly field?: string;
+  /** Seconds until a throttled caller may retry (RATE_LIMITED). */
+  readonly retryAfter?: number;
+
+  constructor(code: ErrorCode, message: string, opts: { field?: string; retryAfter?: number; cause?: unknown } = {}) {
+    super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
+    this.name = 'TesseraError';
+    this.code = code;
+    this.field = opts.field;
+    this.retryAfter = opts.retryAfter;
+  }
+
+  get status(): number {
+    return ERROR_TABLE[this.code].status;
+  }
+}
+
+export class BadUserInputError extends TesseraError {
+  constructor(message: string, field?: string) {
+    super('BAD_USER_INPUT', field ? `${field}: ${message}` : message, { field });
+    this.name = 'BadUserInputError';
+  }
+}
+
+export class UnsupportedTransformError extends TesseraError {
+  constructor(input: string, output: string) {
+    super('UNSUPPORTED_TRANSFORM', `The transformation from ${input} to ${output} is not offered by this instance.`);
+    this.name = 'UnsupportedTransformError';
+  }
+}
+
+export class UnauthenticatedError extends TesseraError {
+  constructor(message = 'Authentication required.') {
+    super('UNAUTHENTICATED', message);
+    this.name = 'UnauthenticatedError';
+  }
+}
+
+export class InvalidTokenError extends TesseraError {
+  constructor(message = 'The token is not valid.', cause?: unknown) {
+    super('INVALID_TOKEN', message, { cause });
+    this.name = 'InvalidTokenError';
+  }
+}
+
+export class ForbiddenError extends TesseraError {
+  constructor(message = 'Not allowed.') {
+    super('FORBIDDEN', message);
+    this.name = 'ForbiddenError';
+  }
+}
+
+export class NotFoundError extends TesseraError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class ConflictError extends TesseraError {
+  constructor(message: string) {
+    super('CONFLICT', message);
+    this.name = 'ConflictError';
+  }
+}
+
+export class TokenPersistenceDisabledError extends TesseraError {
+  constructor(instance: string) {
+    super(
+      'TOKEN_PERSISTENCE_DISABLED',
+      `Instance ${instance} does not persist issued tokens, which validation and cancellation require.`,
+    );
+    this.name = 'TokenPersistenceDisabledError';
+  }
+}
+
+export class RateLimitedError extends TesseraError {
+  constructor(retryAfter: number, message = 'Too many failed attempts; try again later.') {
+    super('RATE_LIMITED', message, { retryAfter });
+    this.name = 'RateLimitedError';
+  }
+}
+
+/** An error whose message must never reach a client. */
+export class InternalError extends TesseraError {
+  constructor(detail: string, cause?: unknown) {
+    super('INTERNAL', detail, { cause });
+    this.name = 'InternalError';
+  }
+}
+
+export function isTesseraError(e: unknown): e is TesseraError {
+  return e instanceof TesseraError;
+}
+
+/** The message a client may see for any thrown value. */
+export function publicMessage(e: unknown): string {
+  if (e instanceof TesseraError && e.code !== 'INTERNAL') return e.message;
+  return INTERNAL_MESSAGE;
+}
+
+export function publicCode(e: unknown): ErrorCode {
+  return e instanceof TesseraError ? e.code : 'INTERNAL';
+}
+
+/** Plugin- or peer-supplied text shown to clients: length-capped, control characters removed. */
+export function sanitizeMessage(text: unknown, max = 200): string {
+  const s = typeof text === 'string' ? text : String(text ?? '');
+  // eslint-disable-next-line no-control-regex
+  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').trim();
+  return clean.length > max ? clean.slice(0, max) + '…' : clean;
+}

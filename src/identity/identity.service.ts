@@ -1,0 +1,309 @@
+/**
+ * The identity store: users with scrypt-hashed passwords, roles and attributes; opaque session tokens stored
+ * only as a SHA-256 hash; brute-force throttling per (user, client address) shared by `login`, the USERNAME
+ * token validator and `changePassword`.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Database } from '../persistence/database.js';
+import { AuthFailureEntity, SessionEntity, UserEntity } from '../persistence/entities.js';
+import {
+  BadUserInputError,
+  ConflictError,
+  NotFoundError,
+  RateLimitedError,
+  UnauthenticatedError,
+} from '../engine/errors.js';
+import type { Attributes, Caller, IdentityProvider } from '../engine/types.js';
+import { DEFAULT_SCRYPT, hashPassword, verifyPassword, type ScryptParams } from './password.js';
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
+export const ROLE_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
+const ATTRIBUTE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
+const SESSION_PREFIX = 'tsn_';
+
+export interface UserView {
+  id: string;
+  username: string;
+  roles: string[];
+  attributes: Attributes;
+  createdAt: Date;
+}
+
+export interface SessionView {
+  token: string;
+  expiresAt: Date;
+  user: UserView;
+}
+
+export interface IdentityOptions {
+  sessionTtlSeconds: number;
+  authMaxFailures: number;
+  authWindowSeconds: number;
+  scrypt?: ScryptParams;
+  now?: () => Date;
+}
+
+export function sha256Hex(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}
+
+function toView(u: UserEntity): UserView {
+  return { id: u.id, username: u.username, roles: [...u.roles], attributes: { ...u.attributes }, createdAt: u.createdAt };
+}
+
+/** Validates a user's attributes: `{ name: string | string[] }`, bounded in size. */
+export function validateAttributes(value: unknown, field = 'input.attributes'): Attributes {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new BadUserInputError('must be an object of strings or lists of strings', field);
+  const out: Attributes = {};
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > 100) throw new BadUserInputError('at most 100 attributes', field);
+  for (const [k, v] of entries) {
+    if (!ATTRIBUTE_NAME_PATTERN.test(k)) throw new BadUserInputError(`attribute name "${k.slice(0, 64)}" is not allowed`, field);
+    if (typeof v === 'string') {
+      if (v.length > 4096) throw new BadUserInputError(`${k} is longer than 4096 characters`, field);
+      out[k] = v;
+    } else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) {
+      if (v.length > 100 || v.some((x) => (x as string).length > 4096)) throw new BadUserInputError(`${k} has too many or too long values`, field);
+      out[k] = [...(v as string[])];
+    } else {
+      throw new BadUserInputError(`${k} must be a string or a list of strings`, field);
+    }
+  }
+  return out;
+}
+
+function validatePassword(password: string, field: string): void {
+  if (typeof password !== 'string' || password.length < 8) throw new BadUserInputError('must be at least 8 characters', field);
+  if (password.length > 1024) throw new BadUserInputError('must be at most 1024 characters', field);
+}
+
+export class IdentityService implements IdentityProvider {
+  private readonly scryptParams: ScryptParams;
+  private readonly now: () => Date;
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly opts: IdentityOptions,
+  ) {
+    this.scryptParams = opts.scrypt ?? DEFAULT_SCRYPT;
+    this.now = opts.now ?? (() => new Date());
+  }
+
+  /** A hash to verify against for unknown users, so that both failures cost the same time. */
+  private dummy(): Promise<string> {
+    this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'), this.scryptParams);
+    return this.dummyHash;
+  }
+
+  // ---- throttling ---------------------------------------------------------------------------------
+  private throttleKey(username: string, address: string): string {
+    return sha256Hex(`${username.toLowerCase()}\u0000${address}`);
+  }
+
+  private async assertNotThrottled(key: string): Promise<void> {
+    const row = await this.db.em().findOne(AuthFailureEntity, { key });
+    if (!row) return;
+    const now = this.now().getTime();
+    const windowEnd = row.windowStart.getTime() + this.opts.authWindowSeconds * 1000;
+    if (windowEnd <= now) return;
+    if (row.failures >= this.opts.authMaxFailures) {
+      throw new RateLimitedError(Math.max(1, Math.ceil((windowEnd - now) / 1000)));
+    }
+  }
+
+  private async recordFailure(key: string): Promise<void> {
+    const em = this.db.em();
+    const now = this.now();
+    const row = await em.findOne(AuthFailureEntity, { key });
+    if (!row) {
+      try {
+        await em.insert(AuthFailureEntity, { key, failures: 1, windowStart: now });
+        return;
+      } catch {
+        // Another request inserted it at the same moment: fall through to the update.
+      }
+    }
+    const fresh = row ?? (await em.findOneOrFail(AuthFailureEntity, { key }));
+    if (fresh.windowStart.getTime() + this.opts.authWindowSeconds * 1000 <= now.getTime()) {
+      await em.nativeUpdate(AuthFailureEntity, { key }, { failures: 1, windowStart: now });
+    } else {
+      await this.db.knex()('auth_failures').where({ key }).increment('failures', 1);
+    }
+  }
+
+  private async clearFailures(key: string): Promise<void> {
+    await this.db.em().nativeDelete(AuthFailureEntity, { key });
+  }
+
+  /**
+   * Checks a password under the throttle. Unknown users and wrong passwords take the same path and time;
+   * a correct password while throttled is refused too.
+   */
+  private async checkPassword(username: string, password: string, address: string): Promise<UserEntity | null> {
+    if (typeof username !== 'string' || typeof password !== 'string' || username.length > 256 || password.length > 1024) return null;
+    const key = this.throttleKey(username, address);
+    await this.assertNotThrottled(key);
+    const user = await this.db.em().findOne(UserEntity, { username });
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await this.dummy()));
+    if (!user || !ok) {
+      await this.recordFailure(key);
+      return null;
+    }
+    await this.clearFailures(key);
+    return user;
+  }
+
+  // ---- sessions -----------------------------------------------------------------------------------
+  async login(username: string, password: string, address: string): Promise<{ session: SessionView; sessionId: string }> {
+    const user = await this.checkPassword(username, password, address);
+    if (!user) throw new UnauthenticatedError('Invalid username or password.');
+    const token = SESSION_PREFIX + randomBytes(32).toString('base64url');
+    const now = this.now();
+    const expiresAt = new Date(now.getTime() + this.opts.sessionTtlSeconds * 1000);
+    const id = randomUUID();
+    await this.db.em().insert(SessionEntity, {
+      id,
+      tokenHash: sha256Hex(token),
+      userId: user.id,
+      createdAt: now,
+      expiresAt,
+      endedAt: null,
+      clientAddress: address.slice(0, 64),
+    });
+    return { session: { token, expiresAt, user: toView(user) }, sessionId: id };
+  }
+
+  /** Resolves a bearer session token to the caller; null when unknown, ended or expired. */
+  async authenticate(token: string): Promise<Caller | null> {
+    const s = await this.liveSession(token);
+    if (!s) return null;
+    return { userId: s.user.id, username: s.user.username, roles: [...s.user.roles], sessionId: s.session.id };
+  }
+
+  private async liveSession(token: string): Promise<{ session: SessionEntity; user: UserEntity } | null> {
+    if (typeof token !== 'string' || !token.startsWith(SESSION_PREFIX) || token.length > 128) return null;
+    const em = this.db.em();
+    const session = await em.findOne(SessionEntity, { tokenHash: sha256Hex(token) });
+    if (!session || session.endedAt || session.expiresAt.getTime() <= this.now().getTime()) return null;
+    const user = await em.findOne(UserEntity, { id: session.userId });
+    if (!user) return null;
+    return { session, user };
+  }
+
+  async resolveSession(token: string): Promise<{ sessionId: string; username: string; attributes: Attributes; createdAt: Date } | null> {
+    const s = await this.liveSession(token);
+    if (!s) return null;
+    return { sessionId: s.session.id, username: s.user.username, attributes: { ...s.user.attributes }, createdAt: s.session.createdAt };
+  }
+
+  async endSession(sessionId: string): Promise<void> {
+    await this.db.em().nativeUpdate(SessionEntity, { id: sessionId, endedAt: null }, { endedAt: this.now() });
+  }
+
+  // ---- engine's USERNAME validator ----------------------------------------------------------------
+  async verifyPassword(username: string, password: string, clientAddress: string): Promise<{ username: string; attributes: Attributes; authnInstant: Date } | null> {
+    const user = await this.checkPassword(username, password, clientAddress);
+    if (!user) return null;
+    return { username: user.username, attributes: { ...user.attributes }, authnInstant: this.now() };
+  }
+
+  // ---- users --------------------------------------------------------------------------------------
+  async listUsers(): Promise<UserView[]> {
+    const users = await this.db.em().find(UserEntity, {}, { orderBy: { username: 'asc' } });
+    return users.map(toView);
+  }
+
+  async getUser(id: string): Promise<UserView | null> {
+    const u = await this.db.em().findOne(UserEntity, { id });
+    return u ? toView(u) : null;
+  }
+
+  async findByUsername(username: string): Promise<UserView | null> {
+    const u = await this.db.em().findOne(UserEntity, { username });
+    return u ? toView(u) : null;
+  }
+
+  async countAdmins(): Promise<number> {
+    const users = await this.db.em().find(UserEntity, {});
+    return users.filter((u) => u.roles.includes('admin')).length;
+  }
+
+  async createUser(input: { username: unknown; password: unknown; roles?: unknown; attributes?: unknown }): Promise<UserView> {
+    const username = input.username;
+    if (typeof username !== 'string' || !USERNAME_PATTERN.test(username)) {
+      throw new BadUserInputError('must be 1–128 characters of letters, digits, . _ @ - and start with a letter or digit', 'input.username');
+    }
+    validatePassword(input.password as string, 'input.password');
+    let roles: string[] = [];
+    if (input.roles !== undefined && input.roles !== null) {
+      if (!Array.isArray(input.roles) || input.roles.length > 32) throw new BadUserInputError('must be a list of at most 32 roles', 'input.roles');
+      for (const r of input.roles) {
+        if (typeof r !== 'string' || !ROLE_PATTERN.test(r)) throw new BadUserInputError(`role "${String(r).slice(0, 64)}" must match ${ROLE_PATTERN}`, 'input.roles');
+      }
+      roles = [...new Set(input.roles as string[])];
+    }
+    const attributes = validateAttributes(input.attributes);
+    const em = this.db.em();
+    if (await em.findOne(UserEntity, { username })) throw new ConflictError(`User ${username} already exists.`);
+    const now = this.now();
+    const user: UserEntity = Object.assign(new UserEntity(), {
+      id: randomUUID(),
+      username,
+      passwordHash: await hashPassword(input.password as string, this.scryptParams),
+      roles,
+      attributes,
+      createdAt: now,
+      updatedAt: now,
+    });
+    try {
+      await em.insert(UserEntity, { ...user });
+    } catch (e) {
+      if (await this.db.em().findOne(UserEntity, { username })) throw new ConflictError(`User ${username} already exists.`);
+      throw e;
+    }
+    return toView(user);
+  }
+
+  async deleteUser(username: string): Promise<UserView> {
+    const em = this.db.em();
+    const user = await em.findOne(UserEntity, { username });
+    if (!user) throw new NotFoundError(`User ${username} does not exist.`);
+    await em.transactional(async (tx) => {
+      await tx.nativeUpdate(SessionEntity, { userId: user.id, endedAt: null }, { endedAt: this.now() });
+      await tx.nativeDelete(UserEntity, { id: user.id });
+    });
+    return toView(user);
+  }
+
+  async changePassword(caller: Caller, oldPassword: string, newPassword: string, address: string): Promise<void> {
+    validatePassword(newPassword, 'newPassword');
+    const user = await this.checkPassword(caller.username, oldPassword, address);
+    if (!user) throw new UnauthenticatedError('The current password is wrong.');
+    await this.db.em().nativeUpdate(UserEntity, { id: user.id }, { passwordHash: await hashPassword(newPassword, this.scryptParams), updatedAt: this.now() });
+    // Other sessions of this user end: a password change is how people evict a stolen session.
+    await this.db.em().nativeUpdate(SessionEntity, { userId: user.id, endedAt: null, id: { $ne: caller.sessionId } }, { endedAt: this.now() });
+  }
+
+  /** Sets a password directly (admin bootstrap). */
+  async ensureAdmin(password: string): Promise<boolean> {
+    const em = this.db.em();
+    const existing = await em.find(UserEntity, {});
+    if (existing.some((u) => u.roles.includes('admin'))) return false;
+    if (existing.some((u) => u.username === 'admin')) {
+      const u = existing.find((x) => x.username === 'admin')!;
+      await em.nativeUpdate(UserEntity, { id: u.id }, { roles: [...new Set([...u.roles, 'admin'])], passwordHash: await hashPassword(password, this.scryptParams), updatedAt: this.now() });
+      return true;
+    }
+    await this.createUser({ username: 'admin', password, roles: ['admin'], attributes: {} });
+    return true;
+  }
+
+  async purgeExpired(): Promise<void> {
+    const now = this.now();
+    const em = this.db.em();
+    await em.nativeDelete(SessionEntity, { $or: [{ expiresAt: { $lt: now } }, { endedAt: { $ne: null } }] });
+    await em.nativeDelete(AuthFailureEntity, { windowStart: { $lt: new Date(now.getTime() - this.opts.authWindowSeconds * 1000) } });
+  }
+}

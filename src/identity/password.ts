@@ -1,0 +1,42 @@
+/**
+ * Password hashing with scrypt (node:crypto), a memory-hard KDF.
+ * Format: `scrypt$<log2 N>$<r>$<p>$<salt b64>$<hash b64>`; parameters travel with each hash so they can be
+ * raised later without invalidating stored passwords. Defaults: N = 2^15, r = 8, p = 1 (32 MiB, about 50–100 ms
+ * on one core here), 16-byte salt, 32-byte output.
+ */
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+
+export interface ScryptParams {
+  logN: number;
+  r: number;
+  p: number;
+}
+
+export const DEFAULT_SCRYPT: ScryptParams = { logN: 15, r: 8, p: 1 };
+const KEYLEN = 32;
+
+function derive(password: string, salt: Buffer, prm: ScryptParams): Promise<Buffer> {
+  const N = 2 ** prm.logN;
+  return new Promise((resolve, reject) =>
+    scrypt(password.normalize('NFC'), salt, KEYLEN, { N, r: prm.r, p: prm.p, maxmem: 256 * N * prm.r + 1024 * 1024 }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    ),
+  );
+}
+
+export async function hashPassword(password: string, prm: ScryptParams = DEFAULT_SCRYPT): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await derive(password, salt, prm);
+  return `scrypt$${prm.logN}$${prm.r}$${prm.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const prm = { logN: Number(parts[1]), r: Number(parts[2]), p: Number(parts[3]) };
+  if (![prm.logN, prm.r, prm.p].every(Number.isInteger) || prm.logN < 10 || prm.logN > 22) return false;
+  const salt = Buffer.from(parts[4], 'base64');
+  const expected = Buffer.from(parts[5], 'base64');
+  const key = await derive(password, salt, prm);
+  return key.length === expected.length && timingSafeEqual(key, expected);
+}

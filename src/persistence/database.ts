@@ -1,0 +1,164 @@
+/**
+ * Opens the database named by TESSERA_DATABASE_URL (SQLite file, SQLite in memory, or PostgreSQL), applies the
+ * committed migrations, and serialises start-up work across processes (PostgreSQL advisory lock).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { EntityManager } from '@mikro-orm/core';
+import { MikroORM as SqliteORM } from '@mikro-orm/sqlite';
+import { MikroORM as PgORM } from '@mikro-orm/postgresql';
+import type { Knex } from '@mikro-orm/knex';
+import { ALL_SCHEMAS } from './entities.js';
+import { MIGRATIONS } from './migrations/index.js';
+
+export type Dialect = 'sqlite' | 'postgresql';
+
+export interface DatabaseTarget {
+  dialect: Dialect;
+  /** SQLite: the file path or ':memory:'. PostgreSQL: the URL without Tessera's own `schema` parameter. */
+  location: string;
+  /** PostgreSQL schema (from `?schema=`); default `public`. */
+  schema?: string;
+}
+
+export class DatabaseConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DatabaseConfigError';
+  }
+}
+
+export function parseDatabaseUrl(url: string): DatabaseTarget {
+  if (url === 'sqlite::memory:') return { dialect: 'sqlite', location: ':memory:' };
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (!path) throw new DatabaseConfigError('TESSERA_DATABASE_URL: sqlite: needs a file path');
+    return { dialect: 'sqlite', location: resolve(path) };
+  }
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new DatabaseConfigError('TESSERA_DATABASE_URL is not a valid PostgreSQL URL');
+    }
+    const schema = u.searchParams.get('schema') ?? undefined;
+    if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+      throw new DatabaseConfigError('TESSERA_DATABASE_URL: schema must match ^[a-z_][a-z0-9_]{0,62}$');
+    }
+    u.searchParams.delete('schema');
+    u.protocol = 'postgresql:';
+    return { dialect: 'postgresql', location: u.toString(), schema };
+  }
+  throw new DatabaseConfigError('TESSERA_DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgresql://…');
+}
+
+export class Database {
+  private constructor(
+    readonly orm: SqliteORM | PgORM,
+    readonly dialect: Dialect,
+    readonly target: DatabaseTarget,
+  ) {}
+
+  static async open(url: string): Promise<Database> {
+    const target = parseDatabaseUrl(url);
+    if (target.dialect === 'sqlite') {
+      if (target.location !== ':memory:') mkdirSync(dirname(target.location), { recursive: true });
+      const orm = await SqliteORM.init({
+        dbName: target.location,
+        entities: ALL_SCHEMAS,
+        allowGlobalContext: false,
+        debug: false,
+        // One connection: SQLite serialises writers anyway, and ':memory:' must not open a second database.
+        pool: { min: 1, max: 1 },
+      });
+      const db = new Database(orm, 'sqlite', target);
+      // WAL lets readers proceed during a write; busy_timeout waits for another process instead of failing.
+      if (target.location !== ':memory:') await db.knex().raw('pragma journal_mode = WAL');
+      await db.knex().raw('pragma busy_timeout = 5000');
+      await db.knex().raw('pragma synchronous = NORMAL');
+      return db;
+    }
+    if (target.schema) {
+      // Create the schema first, through a short-lived connection without the search path.
+      const boot = await PgORM.init({ clientUrl: target.location, entities: ALL_SCHEMAS, allowGlobalContext: false, debug: false, pool: { min: 0, max: 1 } });
+      try {
+        await (boot.em.getConnection().getKnex() as Knex).raw(`create schema if not exists "${target.schema}"`);
+      } finally {
+        await boot.close(true);
+      }
+    }
+    const orm = await PgORM.init({
+      clientUrl: target.location,
+      entities: ALL_SCHEMAS,
+      allowGlobalContext: false,
+      debug: false,
+      pool: { min: 1, max: 10 },
+      // Tables stay unqualified; the search path picks the schema (a fresh one per test run, for instance).
+      driverOptions: target.schema ? { searchPath: [target.schema] } : {},
+    });
+    return new Database(orm, 'postgresql', target);
+  }
+
+  em(): EntityManager {
+    return this.orm.em.fork() as unknown as EntityManager;
+  }
+
+  knex(): Knex {
+    return (this.orm.em.getConnection() as unknown as { getKnex(): Knex }).getKnex();
+  }
+
+  /** Runs `fn` while holding the start-up lock (PostgreSQL session advisory lock; SQLite needs none). */
+  async withStartupLock<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.dialect !== 'postgresql') return fn();
+    const knex = this.knex();
+    const client = knex.client as unknown as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> };
+    const conn = await client.acquireConnection();
+    const lockId = 0x7e55e7a; // "tessera"
+    try {
+      await knex.raw('select pg_advisory_lock(?)', [lockId]).connection(conn as never);
+      try {
+        return await fn();
+      } finally {
+        await knex.raw('select pg_advisory_unlock(?)', [lockId]).connection(conn as never);
+      }
+    } finally {
+      await client.releaseConnection(conn);
+    }
+  }
+
+  /** Applies every committed migration not yet recorded. Returns the ids applied now. */
+  async migrate(): Promise<string[]> {
+    const knex = this.knex();
+    if (!(await knex.schema.hasTable('schema_migrations'))) {
+      await knex.schema.createTable('schema_migrations', (t) => {
+        t.string('id', 64).primary();
+        t.string('applied_at', 32).notNullable();
+      });
+    }
+    const done = new Set((await knex('schema_migrations').select('id')).map((r: { id: string }) => r.id));
+    const applied: string[] = [];
+    for (const m of MIGRATIONS) {
+      if (done.has(m.id)) continue;
+      await knex.transaction(async (trx) => {
+        for (const stmt of m[this.dialect]) await trx.raw(stmt);
+        await trx('schema_migrations').insert({ id: m.id, applied_at: new Date().toISOString() });
+      });
+      applied.push(m.id);
+    }
+    return applied;
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      await this.knex().raw('select 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.orm.close(true);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Migration 0001: the initial schema. Generated once from the entity definitions (entities.ts) for each dialect
+ * and committed; a test checks that the migrated database matches the entities (no schema diff).
+ */
+import type { Migration } from './index.js';
+
+export const m0001Initial: Migration = {
+  id: '0001-initial',
+  sqlite: [
+    "create table `audit_events` (`id` text not null, `at` datetime not null, `action` text not null, `actor` text null, `instance` text null, `subject` text null, `target` text null, `input_type` text null, `output_type` text null, `outcome` text not null, `client_address` text null, `detail` json null, primary key (`id`));",
+    "create index `audit_events_at_index` on `audit_events` (`at`);",
+    "create index `audit_events_instance_at_index` on `audit_events` (`instance`, `at`);",
+    "create table `auth_failures` (`key` text not null, `failures` integer not null, `window_start` datetime not null, primary key (`key`));",
+    "create index `auth_failures_window_start_index` on `auth_failures` (`window_start`);",
+    "create table `issued_tokens` (`id` text not null, `token_id` text not null, `instance_id` text not null, `instance_name` text not null, `subject` text not null, `type` text not null, `token_hash` text not null, `issued_at` datetime not null, `expires_at` datetime not null, `cancelled` integer not null, `cancelled_at` datetime null, `sender` text null, primary key (`id`));",
+    "create index `issued_tokens_expires_at_index` on `issued_tokens` (`expires_at`);",
+    "create index `issued_tokens_instance_id_issued_at_index` on `issued_tokens` (`instance_id`, `issued_at`);",
+    "create index `issued_tokens_subject_index` on `issued_tokens` (`subject`);",
+    "create unique index `issued_tokens_instance_id_token_hash_unique` on `issued_tokens` (`instance_id`, `token_hash`);",
+    "create table `keys` (`kid` text not null, `algorithm` text not null, `key_size` text not null, `status` text not null, `public_jwk` json not null, `certificate` text not null, `private_key` text not null, `created_at` datetime not null, `updated_at` datetime not null, primary key (`kid`));",
+    "create table `meta` (`key` text not null, `value` text not null, primary key (`key`));",
+    "create table `sessions` (`id` text not null, `token_hash` text not null, `user_id` text not null, `created_at` datetime not null, `expires_at` datetime not null, `ended_at` datetime null, `client_address` text null, primary key (`id`));",
+    "create unique index `sessions_token_hash_unique` on `sessions` (`token_hash`);",
+    "create index `sessions_user_id_index` on `sessions` (`user_id`);",
+    "create index `sessions_expires_at_index` on `sessions` (`expires_at`);",
+    "create table `sts_instances` (`id` text not null, `name` text not null, `config` json not null, `created_at` datetime not null, `updated_at` datetime not null, primary key (`id`));",
+    "create unique index `sts_instances_name_unique` on `sts_instances` (`name`);",
+    "create table `used_proofs` (`key` text not null, `expires_at` datetime not null, primary key (`key`));",
+    "create index `used_proofs_expires_at_index` on `used_proofs` (`expires_at`);",
+    "create table `users` (`id` text not null, `username` text not null, `password_hash` text not null, `roles` json not null, `attributes` json not null, `created_at` datetime not null, `updated_at` datetime not null, primary key (`id`));",
+    "create unique index `users_username_unique` on `users` (`username`);",
+  ],
+  postgresql: [
+    "create table \"audit_events\" (\"id\" varchar(36) not null, \"at\" timestamptz(3) not null, \"action\" varchar(64) not null, \"actor\" varchar(128) null, \"instance\" varchar(63) null, \"subject\" varchar(512) null, \"target\" varchar(512) null, \"input_type\" varchar(40) null, \"output_type\" varchar(40) null, \"outcome\" varchar(40) not null, \"client_address\" varchar(64) null, \"detail\" jsonb null, constraint \"audit_events_pkey\" primary key (\"id\"));",
+    "create index \"audit_events_at_index\" on \"audit_events\" (\"at\");",
+    "create index \"audit_events_instance_at_index\" on \"audit_events\" (\"instance\", \"at\");",
+    "create table \"auth_failures\" (\"key\" varchar(64) not null, \"failures\" int not null, \"window_start\" timestamptz(3) not null, constraint \"auth_failures_pkey\" primary key (\"key\"));",
+    "create index \"auth_failures_window_start_index\" on \"auth_failures\" (\"window_start\");",
+    "create table \"issued_tokens\" (\"id\" varchar(36) not null, \"token_id\" varchar(128) not null, \"instance_id\" varchar(36) not null, \"instance_name\" varchar(63) not null, \"subject\" varchar(512) not null, \"type\" varchar(40) not null, \"token_hash\" varchar(64) not null, \"issued_at\" timestamptz(3) not null, \"expires_at\" timestamptz(3) not null, \"cancelled\" boolean not null, \"cancelled_at\" timestamptz(3) null, \"sender\" varchar(128) null, constraint \"issued_tokens_pkey\" primary key (\"id\"));",
+    "create index \"issued_tokens_expires_at_index\" on \"issued_tokens\" (\"expires_at\");",
+    "create index \"issued_tokens_instance_id_issued_at_index\" on \"issued_tokens\" (\"instance_id\", \"issued_at\");",
+    "create index \"issued_tokens_subject_index\" on \"issued_tokens\" (\"subject\");",
+    "alter table \"issued_tokens\" add constraint \"issued_tokens_instance_id_token_hash_unique\" unique (\"instance_id\", \"token_hash\");",
+    "create table \"keys\" (\"kid\" varchar(64) not null, \"algorithm\" varchar(16) not null, \"key_size\" varchar(16) not null, \"status\" varchar(16) not null, \"public_jwk\" jsonb not null, \"certificate\" text not null, \"private_key\" text not null, \"created_at\" timestamptz(3) not null, \"updated_at\" timestamptz(3) not null, constraint \"keys_pkey\" primary key (\"kid\"));",
+    "create table \"meta\" (\"key\" varchar(64) not null, \"value\" text not null, constraint \"meta_pkey\" primary key (\"key\"));",
+    "create table \"sessions\" (\"id\" varchar(36) not null, \"token_hash\" varchar(64) not null, \"user_id\" varchar(36) not null, \"created_at\" timestamptz(3) not null, \"expires_at\" timestamptz(3) not null, \"ended_at\" timestamptz(3) null, \"client_address\" varchar(64) null, constraint \"sessions_pkey\" primary key (\"id\"));",
+    "alter table \"sessions\" add constraint \"sessions_token_hash_unique\" unique (\"token_hash\");",
+    "create index \"sessions_user_id_index\" on \"sessions\" (\"user_id\");",
+    "create index \"sessions_expires_at_index\" on \"sessions\" (\"expires_at\");",
+    "create table \"sts_instances\" (\"id\" varchar(36) not null, \"name\" varchar(63) not null, \"config\" jsonb not null, \"created_at\" timestamptz(3) not null, \"updated_at\" timestamptz(3) not null, constraint \"sts_instances_pkey\" primary key (\"id\"));",
+    "alter table \"sts_instances\" add constraint \"sts_instances_name_unique\" unique (\"name\");",
+    "create table \"used_proofs\" (\"key\" varchar(64) not null, \"expires_at\" timestamptz(3) not null, constraint \"used_proofs_pkey\" primary key (\"key\"));",
+    "create index \"used_proofs_expires_at_index\" on \"used_proofs\" (\"expires_at\");",
+    "create table \"users\" (\"id\" varchar(36) not null, \"username\" varchar(128) not null, \"password_hash\" text not null, \"roles\" jsonb not null, \"attributes\" jsonb not null, \"created_at\" timestamptz(3) not null, \"updated_at\" timestamptz(3) not null, constraint \"users_pkey\" primary key (\"id\"));",
+    "alter table \"users\" add constraint \"users_username_unique\" unique (\"username\");",
+  ],
+};

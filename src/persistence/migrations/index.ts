@@ -1,0 +1,14 @@
+/**
+ * Versioned schema: an ordered list of committed migrations, applied at start inside one transaction each and
+ * recorded in `schema_migrations`. On PostgreSQL the caller holds an advisory lock, so several processes
+ * starting at once apply each migration exactly once.
+ */
+import { m0001Initial } from './0001-initial.js';
+
+export interface Migration {
+  id: string;
+  sqlite: string[];
+  postgresql: string[];
+}
+
+export const MIGRATIONS: Migration[] = [m0001Initial];

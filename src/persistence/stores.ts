@@ -1,0 +1,274 @@
+/**
+ * Small stores over the database, each behind an interface the engine or the services consume.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Database } from './database.js';
+import {
+  AuditEventEntity,
+  IssuedTokenEntity,
+  MetaEntity,
+  StsInstanceEntity,
+  UsedProofEntity,
+} from './entities.js';
+import type { AuditEventInput, AuditSink, IssuedTokenRecord, IssuedTokenStore, PublishedInstance, ReplayStore, InstanceConfig } from '../engine/types.js';
+import type { Logger } from '../log.js';
+import { createHash } from 'node:crypto';
+
+function clip(s: string | undefined | null, n: number): string | null {
+  if (s === undefined || s === null) return null;
+  return s.length > n ? s.slice(0, n) : s;
+}
+
+export class DbIssuedTokenStore implements IssuedTokenStore {
+  constructor(private readonly db: Database) {}
+
+  async record(rec: Omit<IssuedTokenRecord, 'cancelled'>): Promise<void> {
+    await this.db.em().insert(IssuedTokenEntity, {
+      id: randomUUID(),
+      tokenId: clip(rec.tokenId, 128)!,
+      instanceId: rec.instanceId,
+      instanceName: rec.instanceName,
+      subject: clip(rec.subject, 512)!,
+      type: rec.type,
+      tokenHash: rec.tokenHash,
+      issuedAt: rec.issuedAt,
+      expiresAt: rec.expiresAt,
+      cancelled: false,
+      cancelledAt: null,
+      sender: clip(rec.sender, 128),
+    });
+  }
+
+  async findByHash(instanceId: string, tokenHash: string): Promise<IssuedTokenRecord | null> {
+    const r = await this.db.em().findOne(IssuedTokenEntity, { instanceId, tokenHash });
+    return r ? toRecord(r) : null;
+  }
+
+  async cancel(instanceId: string, tokenHash: string): Promise<boolean> {
+    const n = await this.db.em().nativeUpdate(IssuedTokenEntity, { instanceId, tokenHash, cancelled: false }, { cancelled: true, cancelledAt: new Date() });
+    if (n > 0) return true;
+    return (await this.findByHash(instanceId, tokenHash)) !== null;
+  }
+
+  /** Newest first; `after` is the opaque cursor of the previous page's last record. */
+  async list(filter: { instanceName?: string; subject?: string; first: number; after?: string }): Promise<Array<IssuedTokenRecord & { id: string }>> {
+    const where: Record<string, unknown> = {};
+    if (filter.instanceName) where.instanceName = filter.instanceName;
+    if (filter.subject) where.subject = filter.subject;
+    if (filter.after) {
+      const cur = decodeCursor(filter.after);
+      where.$or = [{ issuedAt: { $lt: cur.issuedAt } }, { issuedAt: cur.issuedAt, id: { $lt: cur.id } }];
+    }
+    const rows = await this.db.em().find(IssuedTokenEntity, where, { orderBy: [{ issuedAt: 'desc' }, { id: 'desc' }], limit: filter.first });
+    return rows.map((r) => ({ ...toRecord(r), id: r.id }));
+  }
+
+  async purgeExpired(before: Date): Promise<number> {
+    return this.db.em().nativeDelete(IssuedTokenEntity, { expiresAt: { $lt: before } });
+  }
+}
+
+export function encodeCursor(r: { issuedAt: Date; id: string }): string {
+  return Buffer.from(JSON.stringify([r.issuedAt.getTime(), r.id])).toString('base64url');
+}
+
+export function decodeCursor(s: string): { issuedAt: Date; id: string } {
+  try {
+    const [t, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [number, string];
+    if (typeof t !== 'number' || typeof id !== 'string') throw new Error('shape');
+    return { issuedAt: new Date(t), id };
+  } catch {
+    throw new CursorError();
+  }
+}
+
+export class CursorError extends Error {
+  constructor() {
+    super('invalid cursor');
+    this.name = 'CursorError';
+  }
+}
+
+function toRecord(r: IssuedTokenEntity): IssuedTokenRecord {
+  return {
+    tokenId: r.tokenId,
+    instanceId: r.instanceId,
+    instanceName: r.instanceName,
+    subject: r.subject,
+    type: r.type,
+    tokenHash: r.tokenHash,
+    issuedAt: r.issuedAt,
+    expiresAt: r.expiresAt,
+    cancelled: !!r.cancelled,
+    sender: r.sender ?? undefined,
+  };
+}
+
+/** Audit events go to the database and, as one structured line, to the log. Never a token, password or secret. */
+export class DbAuditStore implements AuditSink {
+  constructor(
+    private readonly db: Database,
+    private readonly log: Logger,
+  ) {}
+
+  async record(ev: AuditEventInput): Promise<void> {
+    const row = {
+      id: randomUUID(),
+      at: new Date(),
+      action: ev.action,
+      actor: clip(ev.actor, 128),
+      instance: clip(ev.instance, 63),
+      subject: clip(ev.subject, 512),
+      target: clip(ev.target, 512),
+      inputType: clip(ev.inputType, 40),
+      outputType: clip(ev.outputType, 40),
+      outcome: clip(ev.outcome, 40)!,
+      clientAddress: clip(ev.clientAddress, 64),
+      detail: ev.detail ?? null,
+    };
+    this.log.info('audit', { audit: { ...row, id: undefined } });
+    await this.db.em().insert(AuditEventEntity, row);
+  }
+
+  async list(filter: { instance?: string; first: number }): Promise<AuditEventEntity[]> {
+    const where = filter.instance ? { instance: filter.instance } : {};
+    return this.db.em().find(AuditEventEntity, where, { orderBy: [{ at: 'desc' }, { id: 'desc' }], limit: filter.first });
+  }
+}
+
+export class DbReplayStore implements ReplayStore {
+  constructor(private readonly db: Database) {}
+
+  async useOnce(scope: string, id: string, expiresAt: Date): Promise<boolean> {
+    const key = createHash('sha256').update(`${scope}\u0000${id}`).digest('hex');
+    try {
+      // The primary key makes the insert the single point of truth across processes.
+      await this.db.em().insert(UsedProofEntity, { key, expiresAt });
+      return true;
+    } catch (e) {
+      const exists = await this.db.em().findOne(UsedProofEntity, { key });
+      if (exists) return false;
+      throw e;
+    }
+  }
+
+  async purgeExpired(before: Date): Promise<number> {
+    return this.db.em().nativeDelete(UsedProofEntity, { expiresAt: { $lt: before } });
+  }
+}
+
+/**
+ * A version stamp for configuration (instances and keys). Every change writes a new value; each process polls
+ * it and drops its caches when it moves, so a change made through one process is seen by the others within
+ * the poll interval.
+ */
+export class ConfigVersion {
+  private current: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly listeners: Array<() => void> = [];
+
+  constructor(private readonly db: Database) {}
+
+  onChange(fn: () => void): void {
+    this.listeners.push(fn);
+  }
+
+  async bump(): Promise<void> {
+    const value = randomUUID();
+    const em = this.db.em();
+    const n = await em.nativeUpdate(MetaEntity, { key: 'config_version' }, { value });
+    if (n === 0) {
+      try {
+        await em.insert(MetaEntity, { key: 'config_version', value });
+      } catch {
+        await this.db.em().nativeUpdate(MetaEntity, { key: 'config_version' }, { value });
+      }
+    }
+    this.current = value;
+    this.fire();
+  }
+
+  private fire(): void {
+    for (const l of this.listeners) l();
+  }
+
+  async poll(): Promise<void> {
+    const row = await this.db.em().findOne(MetaEntity, { key: 'config_version' });
+    const v = row?.value ?? '';
+    if (this.current === undefined) {
+      this.current = v;
+      return;
+    }
+    if (v !== this.current) {
+      this.current = v;
+      this.fire();
+    }
+  }
+
+  start(intervalMs: number, onError: (e: unknown) => void): void {
+    const tick = () => {
+      this.poll()
+        .catch(onError)
+        .finally(() => {
+          if (this.timer) this.timer = setTimeout(tick, intervalMs).unref();
+        });
+    };
+    this.timer = setTimeout(tick, intervalMs).unref();
+  }
+
+  stop(): void {
+    const t = this.timer;
+    this.timer = undefined;
+    if (t) clearTimeout(t);
+  }
+}
+
+export interface InstanceRow {
+  id: string;
+  name: string;
+  config: InstanceConfig;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export class DbInstanceStore {
+  constructor(private readonly db: Database) {}
+
+  private map(e: StsInstanceEntity): InstanceRow {
+    return { id: e.id, name: e.name, config: e.config as unknown as InstanceConfig, createdAt: e.createdAt, updatedAt: e.updatedAt };
+  }
+
+  async list(): Promise<InstanceRow[]> {
+    return (await this.db.em().find(StsInstanceEntity, {}, { orderBy: { name: 'asc' } })).map((e) => this.map(e));
+  }
+
+  async get(name: string): Promise<InstanceRow | null> {
+    const e = await this.db.em().findOne(StsInstanceEntity, { name });
+    return e ? this.map(e) : null;
+  }
+
+  async count(): Promise<number> {
+    return this.db.em().count(StsInstanceEntity, {});
+  }
+}
+
+/** The engine's view of instances: a per-process cache, cleared whenever the configuration version moves. */
+export class CachedInstances {
+  private cache = new Map<string, Promise<PublishedInstance | null>>();
+
+  constructor(private readonly store: DbInstanceStore) {}
+
+  invalidate(): void {
+    this.cache.clear();
+  }
+
+  get(name: string): Promise<PublishedInstance | null> {
+    let p = this.cache.get(name);
+    if (!p) {
+      p = this.store.get(name).then((r) => (r ? { id: r.id, config: r.config, createdAt: r.createdAt, updatedAt: r.updatedAt } : null));
+      this.cache.set(name, p);
+      p.catch(() => this.cache.delete(name));
+    }
+    return p;
+  }
+}

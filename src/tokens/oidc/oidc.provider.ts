@@ -1,0 +1,208 @@
+/**
+ * Issues OpenID Connect ID tokens (OIDC Core §2) for an instance, and verifies tokens the instance issued
+ * (validateToken / cancelToken).
+ *
+ * Differences from PingAM's STS (AM-STS-NOTES §6), on purpose:
+ * - `auth_time` is the original authentication time (VerifiedSubject.authnInstant), not the translate time;
+ * - list attributes stay JSON arrays instead of being joined with spaces;
+ * - `acr`/`amr` come from the input token type (AUTHN_CONTEXT_BY_INPUT below) instead of being absent;
+ * - the header carries `kid` (never an embedded `jwk`), and the keys are published at /sts/<instance>/jwks.json.
+ */
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { InternalError } from '../../engine/errors.js';
+import type {
+  IssuedToken,
+  KeyProvider,
+  OidcConfig,
+  ProviderContext,
+  PublishedInstance,
+  TokenOutputRequest,
+  TokenProvider,
+  VerifiedSubject,
+  VerifyIssuedResult,
+} from '../../engine/types.js';
+import { REGISTERED_CLAIMS, UNSAFE_KEYS } from './claims.js';
+import { JWS_SIGNING_ALGORITHMS, parseCompactJws, parseJsonPayload, signJws, verifyJwsSignature, type JwsSigningAlgorithm } from './jws.js';
+
+/** The issuer an instance uses when `oidc.issuer` is not set: what strict discovery clients expect (API §3). */
+export function defaultIssuer(publicUrl: string, instanceName: string): string {
+  return `${publicUrl.replace(/\/+$/, '')}/sts/${instanceName}`;
+}
+
+/**
+ * Authentication context per input token type: `acr` (OIDC Core §2) and `amr` (values from the RFC 8176 §2
+ * registry).
+ *
+ * `acr` uses the SAML 2.0 authentication context class URIs (SAML authn-context §3.4): OIDC Core §2 leaves the
+ * vocabulary to agreement between the parties, these URIs are the most widely understood one, and the SAML2
+ * output of the same subject names the same class.
+ *
+ * - USERNAME: a password checked by Tessera over the API (`pwd`; PasswordProtectedTransport, as PingAM's
+ *   default SAML mapper says for USERNAME input).
+ * - SESSION: a Tessera session, which only a password `login` creates (`pwd`; PreviousSession, since the
+ *   password was checked earlier, not in this request).
+ * - X509: a signature by the certificate's private key (or TLS client authentication at a trusted proxy).
+ *   RFC 8176 `pop` is "proof-of-possession of a key" without saying whether the key is hardware or software
+ *   protected, which is all Tessera knows; `hwk` or `swk` would claim more than was checked. acr: X509.
+ * - OPENIDCONNECT: the upstream identity provider authenticated the user, and the method it used is not
+ *   carried over (its `amr`/`acr` are registered claims, which the validator never copies). RFC 8176 has no
+ *   "federated" value (`fed` is a vendor extension), and inventing one would make relying parties trust a
+ *   method nobody verified, so both claims are left out (OIDC Core §2: they are optional).
+ * - custom types: unknown method, nothing asserted.
+ */
+export const AUTHN_CONTEXT_BY_INPUT: Readonly<Record<string, { acr: string; amr: readonly string[] }>> = {
+  USERNAME: { acr: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport', amr: ['pwd'] },
+  SESSION: { acr: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PreviousSession', amr: ['pwd'] },
+  X509: { acr: 'urn:oasis:names:tc:SAML:2.0:ac:classes:X509', amr: ['pop'] },
+};
+
+/** The `acr`/`amr` pair for an input token type, or undefined when nothing is asserted. */
+export function authnContextFor(inputType: string): { acr: string; amr: string[] } | undefined {
+  const entry = Object.hasOwn(AUTHN_CONTEXT_BY_INPUT, inputType) ? AUTHN_CONTEXT_BY_INPUT[inputType] : undefined;
+  return entry ? { acr: entry.acr, amr: [...entry.amr] } : undefined;
+}
+
+function toSeconds(d: Date): number {
+  return Math.floor(d.getTime() / 1000);
+}
+
+function oidcConfigOf(instance: PublishedInstance): OidcConfig {
+  const config = instance.config.oidc;
+  // Publish-time validation requires `oidc` whenever a transform outputs OPENIDCONNECT, so its absence here is
+  // a server fault, not a client one.
+  if (!config) throw new InternalError(`instance ${instance.config.name} has no oidc configuration`);
+  if (!(JWS_SIGNING_ALGORITHMS as readonly string[]).includes(config.signatureAlgorithm)) {
+    throw new InternalError(`instance ${instance.config.name}: unsupported oidc.signatureAlgorithm`);
+  }
+  return config;
+}
+
+function hmacSecret(config: OidcConfig, instanceName: string): Buffer {
+  // RFC 7518 §3.2: an HS256 key must be at least as long as the hash output (32 bytes).
+  const secret = config.clientSecret === undefined ? undefined : Buffer.from(config.clientSecret, 'utf8');
+  if (!secret || secret.length < 32) {
+    throw new InternalError(`instance ${instanceName}: HS256 needs an oidc.clientSecret of at least 32 bytes`);
+  }
+  return secret;
+}
+
+/** Mapped user attributes (claimMap: claim → attribute). Lists stay arrays; missing attributes are omitted. */
+function mappedClaims(claimMap: Record<string, string>, attributes: VerifiedSubject['attributes']): Array<[string, string | string[]]> {
+  const out: Array<[string, string | string[]]> = [];
+  for (const [claim, attribute] of Object.entries(claimMap)) {
+    // Publish refuses registered claim names; this keeps a stored config from ever overriding iss/sub/aud/...
+    if (REGISTERED_CLAIMS.has(claim) || UNSAFE_KEYS.has(claim)) continue;
+    if (!Object.hasOwn(attributes, attribute)) continue;
+    const value: unknown = attributes[attribute];
+    if (typeof value === 'string') out.push([claim, value]);
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) out.push([claim, [...value]]);
+  }
+  return out;
+}
+
+export function createOidcProvider(deps: { keys: KeyProvider; publicUrl: string }): TokenProvider {
+  function issuerOf(instance: PublishedInstance, config: OidcConfig): string {
+    return config.issuer ?? defaultIssuer(deps.publicUrl, instance.config.name);
+  }
+
+  async function issue(subject: VerifiedSubject, output: TokenOutputRequest, ctx: ProviderContext): Promise<IssuedToken> {
+    const config = oidcConfigOf(ctx.instance);
+    const alg = config.signatureAlgorithm;
+    const iat = toSeconds(ctx.now);
+    const exp = iat + config.lifetimeSeconds;
+    const jti = randomUUID();
+
+    // Registered claims first, in the order OIDC Core §2 lists them.
+    const payload: Record<string, unknown> = {
+      iss: issuerOf(ctx.instance, config),
+      sub: subject.name,
+      // Always an array, as PingAM does (AM-STS-NOTES §6), so consumers need one code path.
+      aud: [...config.audience],
+    };
+    if (config.authorizedParty) payload.azp = config.authorizedParty;
+    payload.iat = iat;
+    payload.exp = exp;
+    // OIDC Core §2: auth_time is when the end-user authenticated, i.e. the original login, never this request.
+    payload.auth_time = toSeconds(subject.authnInstant);
+    if (output.type === 'OPENIDCONNECT' && typeof output.nonce === 'string' && output.nonce.length > 0) {
+      payload.nonce = output.nonce;
+    }
+    payload.jti = jti;
+    const authn = authnContextFor(ctx.inputType);
+    if (authn) {
+      payload.acr = authn.acr;
+      payload.amr = authn.amr;
+    }
+    for (const [claim, value] of mappedClaims(config.claimMap, subject.attributes)) payload[claim] = value;
+
+    let token: string;
+    if (alg === 'HS256') {
+      // RFC 7515 §4.1.4: kid names a key the recipient can look up; a shared secret has none to publish.
+      token = signJws({ alg, typ: 'JWT' }, payload, hmacSecret(config, ctx.instance.config.name), alg);
+    } else {
+      const key = await deps.keys.signingKey(alg, config.signingKeyId);
+      // RFC 8725 §3.1: one key, one algorithm. A key provider handing back another algorithm's key is a bug.
+      if (key.algorithm !== alg) {
+        throw new InternalError(`signing key ${key.kid} is bound to ${key.algorithm}, not ${alg}`);
+      }
+      token = signJws({ alg, typ: 'JWT', kid: key.kid }, payload, key.privateKey, alg);
+    }
+
+    return {
+      token,
+      type: 'OPENIDCONNECT',
+      tokenId: jti,
+      subject: subject.name,
+      issuedAt: new Date(iat * 1000),
+      expiresAt: new Date(exp * 1000),
+    };
+  }
+
+  async function verifyIssued(
+    token: string,
+    ctx: { instance: PublishedInstance; now: Date; checkExpiry: boolean },
+  ): Promise<VerifyIssuedResult> {
+    const config = ctx.instance.config.oidc;
+    if (!config) return { ok: false, reason: 'UNKNOWN' };
+    if (typeof token !== 'string') return { ok: false, reason: 'MALFORMED' };
+    const parsed = parseCompactJws(token);
+    if (!parsed) return { ok: false, reason: 'MALFORMED' };
+    const { header } = parsed;
+    // RFC 7515 §4.1.11: an extension we do not understand must be rejected; Tessera never emits `crit`.
+    if (header.crit !== undefined) return { ok: false, reason: 'MALFORMED' };
+    // RFC 8725 §3.1: the algorithm is the instance's, never the token's choice.
+    const alg = config.signatureAlgorithm as JwsSigningAlgorithm;
+    if (header.alg !== alg) return { ok: false, reason: 'BAD_SIGNATURE' };
+
+    let key: KeyObject | Buffer | undefined;
+    if (alg === 'HS256') {
+      const secret = config.clientSecret === undefined ? undefined : Buffer.from(config.clientSecret, 'utf8');
+      key = secret && secret.length >= 32 ? secret : undefined;
+    } else {
+      if (typeof header.kid !== 'string') return { ok: false, reason: 'BAD_SIGNATURE' };
+      const candidates = await deps.keys.verificationKeys();
+      key = candidates.find((k) => k.kid === header.kid && k.algorithm === alg)?.publicKey;
+    }
+    if (!key || !verifyJwsSignature(alg, parsed.signingInput, parsed.signature, key)) {
+      return { ok: false, reason: 'BAD_SIGNATURE' };
+    }
+
+    // Only now is the payload authenticated and worth reading.
+    const claims = parseJsonPayload(parsed.payloadBytes);
+    if (!claims) return { ok: false, reason: 'MALFORMED' };
+    // Keys may be shared between instances: iss and aud tell whether this instance issued the token.
+    const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (claims.iss !== issuerOf(ctx.instance, config) || !config.audience.every((a) => aud.includes(a))) {
+      return { ok: false, reason: 'BAD_SIGNATURE' };
+    }
+    const { exp, jti, sub } = claims;
+    if (typeof exp !== 'number' || !Number.isFinite(exp) || typeof jti !== 'string' || typeof sub !== 'string') {
+      return { ok: false, reason: 'MALFORMED' };
+    }
+    // RFC 7519 §4.1.4: the token must not be accepted on or after exp. Our own clock: no skew allowance.
+    if (ctx.checkExpiry && toSeconds(ctx.now) >= exp) return { ok: false, reason: 'EXPIRED' };
+    return { ok: true, tokenId: jti, subject: sub, expiresAt: new Date(exp * 1000) };
+  }
+
+  return { tokenType: 'OPENIDCONNECT', builtIn: true, issue, verifyIssued };
+}

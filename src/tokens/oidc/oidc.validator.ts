@@ -1,0 +1,368 @@
+/**
+ * Validates OpenID Connect ID tokens from trusted issuers (OPENIDCONNECT input, API §3 "OIDC input").
+ *
+ * Every token is hostile until jose has verified its signature with a key from the issuer's configured key
+ * source. Before that, only the protected header and the `iss` claim are read, and only to pick the key: the
+ * header's algorithm must fit that key source (RFC 8725 §3.1), and the header can never supply a key itself.
+ */
+import { errors as joseErrors, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { BadUserInputError, InternalError, InvalidTokenError } from '../../engine/errors.js';
+import type { Attributes, OidcTrustConfig, TokenInput, TokenValidator, ValidatorContext, VerifiedSubject } from '../../engine/types.js';
+import { REGISTERED_CLAIMS, UNSAFE_KEYS } from './claims.js';
+import { fetchJwks, JwksFetchError } from './jwks-fetch.js';
+import { parseCompactJws, parseJsonPayload, type ParsedCompactJws } from './jws.js';
+
+/** API §2: a token field over 64 KiB is BAD_USER_INPUT. */
+export const MAX_ID_TOKEN_BYTES = 64 * 1024;
+/** API §3: 60 s of clock skew. */
+export const CLOCK_SKEW_SECONDS = 60;
+/** API §3: an unknown `kid` triggers at most one JWK Set refetch a minute per issuer. */
+export const DEFAULT_JWKS_REFETCH_INTERVAL_MS = 60_000;
+/** A cached JWK Set is fetched again after this long, so keys the issuer withdrew stop verifying. */
+export const DEFAULT_JWKS_MAX_AGE_MS = 10 * 60_000;
+
+/** Algorithms accepted with keys from `jwks` / `jwksUri`: asymmetric only, so a public key is never an HMAC secret. */
+export const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'EdDSA'] as const;
+/** Algorithms accepted with `clientSecret`. */
+export const SYMMETRIC_ALGORITHMS = ['HS256'] as const;
+
+/** Header parameters that point at or carry a key. The key comes from the trust configuration only (RFC 8725 §3.10). */
+const KEY_BEARING_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
+
+type JwkRecord = Record<string, unknown>;
+
+/**
+ * Reads the claims of a token whose signature has NOT been checked. The result only selects the trust entry
+ * (by `iss`); nothing else may be taken from it.
+ */
+export function decodeUnverifiedClaims(parsed: ParsedCompactJws): Record<string, unknown> | null {
+  return parseJsonPayload(parsed.payloadBytes);
+}
+
+/** Whether a JWK may verify `alg`: its kty/crv/alg fit (RFC 7518 §6, RFC 8037 §2) and it is a public signing key. */
+export function jwkFitsAlgorithm(jwk: JwkRecord, alg: string): boolean {
+  if (jwk.use !== undefined && jwk.use !== 'sig') return false;
+  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify'))) return false;
+  if (jwk.alg !== undefined && jwk.alg !== alg) return false;
+  // A published set holds public keys only; private (`d`) or symmetric (`k`) members are refused outright.
+  if (jwk.d !== undefined || jwk.k !== undefined) return false;
+  switch (alg) {
+    case 'RS256':
+    case 'RS384':
+    case 'RS512':
+    case 'PS256':
+    case 'PS384':
+    case 'PS512':
+      return jwk.kty === 'RSA';
+    case 'ES256':
+      return jwk.kty === 'EC' && jwk.crv === 'P-256';
+    case 'ES384':
+      return jwk.kty === 'EC' && jwk.crv === 'P-384';
+    case 'EdDSA':
+      return jwk.kty === 'OKP' && jwk.crv === 'Ed25519';
+    default:
+      return false;
+  }
+}
+
+/** Token claims that become user attributes: not registered, string or list of strings; numbers/booleans as text. */
+export function claimsToAttributes(claims: Record<string, unknown>): Attributes {
+  const attributes: Attributes = {};
+  for (const [name, value] of Object.entries(claims)) {
+    if (REGISTERED_CLAIMS.has(name) || UNSAFE_KEYS.has(name)) continue;
+    if (typeof value === 'string') attributes[name] = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') attributes[name] = String(value);
+    else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) attributes[name] = [...(value as string[])];
+    // Objects, null and mixed lists have no faithful attribute form: dropped.
+  }
+  return attributes;
+}
+
+function isExplicitlyTypedOtherJwt(typ: unknown): boolean {
+  if (typ === undefined) return false;
+  if (typeof typ !== 'string') return true;
+  // RFC 7515 §4.1.9: compared case-insensitively, "application/" may be left out.
+  const t = typ.toLowerCase().replace(/^application\//, '');
+  // RFC 9068 §2.1 (at+jwt) and RFC 8725 §3.11: an explicitly typed JWT (`*+jwt`: access token, logout token,
+  // security event, DPoP proof, ...) is some other kind of token, and must not pass as an ID token.
+  return t.endsWith('+jwt');
+}
+
+function joseFailure(e: unknown): InvalidTokenError {
+  if (e instanceof joseErrors.JWTExpired) return new InvalidTokenError('The ID token has expired.', e);
+  if (e instanceof joseErrors.JWTClaimValidationFailed) {
+    const claim = e.claim;
+    if (e.reason === 'missing') return new InvalidTokenError(`The ID token has no "${claim}" claim.`, e);
+    if (claim === 'aud') return new InvalidTokenError('The ID token is not meant for this audience.', e);
+    if (claim === 'iss') return new InvalidTokenError('The ID token comes from an untrusted issuer.', e);
+    if (claim === 'nbf') return new InvalidTokenError('The ID token is not valid yet (nbf).', e);
+    return new InvalidTokenError(`The ID token's "${claim}" claim is not valid.`, e);
+  }
+  if (e instanceof joseErrors.JWSSignatureVerificationFailed) {
+    return new InvalidTokenError('The ID token signature does not verify.', e);
+  }
+  if (e instanceof joseErrors.JOSEAlgNotAllowed) {
+    return new InvalidTokenError('The ID token algorithm is not allowed for this issuer.', e);
+  }
+  if (e instanceof joseErrors.JOSEError) return new InvalidTokenError('The ID token is malformed.', e);
+  // jose reports keys that cannot serve the algorithm (an RSA modulus under 2048 bits, ...) as TypeError.
+  return new InvalidTokenError("The issuer's key cannot verify this ID token.", e);
+}
+
+interface JwksCacheEntry {
+  keys: JwkRecord[];
+  /** ctx.now (ms) of the last fetch attempt, successful or not: the refetch budget counts attempts. */
+  attemptedAt: number;
+  fetchedAt: number;
+}
+
+export interface OidcValidatorDeps {
+  fetch?: typeof fetch;
+  jwksRefetchIntervalMs?: number;
+  jwksMaxAgeMs?: number;
+  jwksFetchTimeoutMs?: number;
+}
+
+export function createOidcValidator(deps: OidcValidatorDeps = {}): TokenValidator {
+  const fetchImpl = deps.fetch ?? fetch;
+  const refetchIntervalMs = deps.jwksRefetchIntervalMs ?? DEFAULT_JWKS_REFETCH_INTERVAL_MS;
+  const maxAgeMs = deps.jwksMaxAgeMs ?? DEFAULT_JWKS_MAX_AGE_MS;
+  // One cache per issuer and URI (a republished trust entry with another URI starts afresh).
+  const cache = new Map<string, JwksCacheEntry>();
+  const inflight = new Map<string, Promise<JwkRecord[]>>();
+  // Imported keys, per JWK object and algorithm: importing is the costly part of a verification.
+  const imported = new WeakMap<JwkRecord, Map<string, Promise<CryptoKey | Uint8Array>>>();
+
+  function cacheKey(trust: OidcTrustConfig, uri: string): string {
+    return `${trust.issuer}\n${uri}`;
+  }
+
+  async function fetchInto(key: string, uri: string, nowMs: number): Promise<JwkRecord[]> {
+    // Concurrent requests for one issuer share a single fetch.
+    let pending = inflight.get(key);
+    if (!pending) {
+      const previous = cache.get(key);
+      if (previous) previous.attemptedAt = nowMs;
+      pending = fetchJwks(uri, { fetch: fetchImpl, timeoutMs: deps.jwksFetchTimeoutMs })
+        .then((keys) => {
+          cache.set(key, { keys, attemptedAt: nowMs, fetchedAt: nowMs });
+          return keys;
+        })
+        .finally(() => inflight.delete(key));
+      inflight.set(key, pending);
+    }
+    try {
+      return await pending;
+    } catch (e) {
+      const reason = e instanceof JwksFetchError ? e.message : 'the issuer JWK Set could not be fetched';
+      throw new InvalidTokenError(`The ID token cannot be checked: ${reason}.`, e);
+    }
+  }
+
+  /** The issuer's current keys and whether they were fetched for this very request. */
+  async function remoteKeys(trust: OidcTrustConfig, uri: string, nowMs: number): Promise<{ keys: JwkRecord[]; fresh: boolean }> {
+    const key = cacheKey(trust, uri);
+    const entry = cache.get(key);
+    const age = entry ? nowMs - entry.fetchedAt : Infinity;
+    if (entry && age >= 0 && age < maxAgeMs) return { keys: entry.keys, fresh: false };
+    return { keys: await fetchInto(key, uri, nowMs), fresh: true };
+  }
+
+  /** On an unknown kid: the refetched keys, or null when this issuer was (re)fetched less than the interval ago. */
+  async function refetchForUnknownKid(trust: OidcTrustConfig, uri: string, nowMs: number): Promise<JwkRecord[] | null> {
+    const key = cacheKey(trust, uri);
+    const entry = cache.get(key);
+    if (entry && nowMs - entry.attemptedAt < refetchIntervalMs && nowMs >= entry.attemptedAt) return null;
+    return fetchInto(key, uri, nowMs);
+  }
+
+  function candidatesFor(keys: JwkRecord[], kid: string | undefined, alg: string): { found: boolean; fitting: JwkRecord[] } {
+    if (kid === undefined) {
+      // No kid: acceptable only when exactly one key could have made the signature.
+      const fitting = keys.filter((k) => jwkFitsAlgorithm(k, alg));
+      return { found: fitting.length > 0, fitting: fitting.length === 1 ? fitting : [] };
+    }
+    const sameKid = keys.filter((k) => k.kid === kid);
+    return { found: sameKid.length > 0, fitting: sameKid.filter((k) => jwkFitsAlgorithm(k, alg)) };
+  }
+
+  function importKey(jwk: JwkRecord, alg: string): Promise<CryptoKey | Uint8Array> {
+    let perAlg = imported.get(jwk);
+    if (!perAlg) imported.set(jwk, (perAlg = new Map()));
+    let keyPromise = perAlg.get(alg);
+    if (!keyPromise) {
+      // Only the public members: an `ext` or `key_ops` quirk in a foreign JWK must not change how it imports.
+      const { kty, crv, n, e, x, y } = jwk;
+      const publicJwk = Object.fromEntries(Object.entries({ kty, crv, n, e, x, y }).filter(([, v]) => v !== undefined)) as JWK;
+      keyPromise = importJWK(publicJwk, alg);
+      perAlg.set(alg, keyPromise);
+      keyPromise.catch(() => perAlg.delete(alg));
+    }
+    return keyPromise;
+  }
+
+  async function verifyWith(token: string, key: CryptoKey | Uint8Array, alg: string, trust: OidcTrustConfig, now: Date): Promise<JWTPayload> {
+    try {
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: [alg],
+        issuer: trust.issuer,
+        audience: trust.audience,
+        clockTolerance: CLOCK_SKEW_SECONDS,
+        // OIDC Core §2 / API §3: sub, iat and exp are required.
+        requiredClaims: ['sub', 'iat', 'exp'],
+        currentDate: now,
+      });
+      return payload;
+    } catch (e) {
+      throw joseFailure(e);
+    }
+  }
+
+  async function verifyWithJwks(
+    token: string,
+    parsed: ParsedCompactJws,
+    alg: string,
+    trust: OidcTrustConfig,
+    now: Date,
+  ): Promise<JWTPayload> {
+    const kid = parsed.header.kid;
+    if (kid !== undefined && typeof kid !== 'string') throw new InvalidTokenError('The ID token header "kid" is malformed.');
+    const nowMs = now.getTime();
+    let keys: JwkRecord[];
+    let fresh = false;
+    const uri = trust.jwks ? undefined : trust.jwksUri;
+    if (trust.jwks) {
+      keys = Array.isArray(trust.jwks.keys) ? trust.jwks.keys.filter((k) => k !== null && typeof k === 'object') : [];
+    } else {
+      ({ keys, fresh } = await remoteKeys(trust, uri as string, nowMs));
+    }
+    let { found, fitting } = candidatesFor(keys, kid, alg);
+    // The issuer may have rotated its keys since the last fetch: an unknown kid triggers one refetch, at most
+    // once per interval, so a stream of made-up kids cannot turn us into a load generator against the issuer.
+    if (!found && kid !== undefined && uri !== undefined && !fresh) {
+      const refetched = await refetchForUnknownKid(trust, uri, nowMs);
+      if (refetched) ({ found, fitting } = candidatesFor(refetched, kid, alg));
+    }
+    if (!found) {
+      throw new InvalidTokenError(
+        kid === undefined ? 'The ID token has no "kid" and the issuer has no single key for its algorithm.' : 'The ID token names an unknown key (kid).',
+      );
+    }
+    if (fitting.length === 0) {
+      throw new InvalidTokenError(
+        kid === undefined
+          ? 'The ID token has no "kid" and the issuer has several keys for its algorithm.'
+          : "The ID token's algorithm does not fit the issuer key it names.",
+      );
+    }
+    let lastError: unknown;
+    // Several keys may share a kid (rare, but allowed by RFC 7517 §4.5): the token verifies if one of them works.
+    for (const jwk of fitting) {
+      let key: CryptoKey | Uint8Array;
+      try {
+        key = await importKey(jwk, alg);
+      } catch (e) {
+        lastError = new InvalidTokenError("The issuer's key cannot be used.", e);
+        continue;
+      }
+      try {
+        return await verifyWith(token, key, alg, trust, now);
+      } catch (e) {
+        lastError = e;
+        // Only a signature mismatch is worth trying the next key for; claim failures are final.
+        if (!(e instanceof InvalidTokenError && e.cause instanceof joseErrors.JWSSignatureVerificationFailed)) break;
+      }
+    }
+    throw lastError instanceof InvalidTokenError ? lastError : new InvalidTokenError('The ID token signature does not verify.', lastError);
+  }
+
+  async function validate(input: TokenInput, ctx: ValidatorContext): Promise<VerifiedSubject> {
+    if (input.type !== 'OPENIDCONNECT') throw new BadUserInputError('an OPENIDCONNECT input is expected', 'input.type');
+    const token = input.idToken;
+    if (typeof token !== 'string' || token.length === 0) throw new BadUserInputError('an ID token is required', 'input.idToken');
+    if (Buffer.byteLength(token, 'utf8') > MAX_ID_TOKEN_BYTES) {
+      throw new BadUserInputError('the ID token is larger than 64 KiB', 'input.idToken');
+    }
+
+    if (token.split('.').length === 5) throw new InvalidTokenError('Encrypted ID tokens (JWE) are not accepted.');
+    const parsed = parseCompactJws(token);
+    if (!parsed) throw new InvalidTokenError('The ID token is not a compact JWS.');
+    const { header } = parsed;
+    const alg = header.alg;
+    if (typeof alg !== 'string') throw new InvalidTokenError('The ID token header has no "alg".');
+    // RFC 8725 §3.1 / §2.1: an unsigned token is never accepted, whatever the configuration.
+    if (alg.toLowerCase() === 'none') throw new InvalidTokenError('Unsigned ID tokens (alg "none") are not accepted.');
+    for (const name of KEY_BEARING_HEADERS) {
+      if (Object.hasOwn(header, name)) {
+        throw new InvalidTokenError(`The ID token header "${name}" is not accepted: keys come from the trust configuration only.`);
+      }
+    }
+    if (isExplicitlyTypedOtherJwt(header.typ)) {
+      throw new InvalidTokenError('The token is typed as another kind of JWT (such as an access token), not an ID token.');
+    }
+
+    // Unverified: `iss` only picks the trust entry, whose key then has to verify the whole token.
+    const unverified = decodeUnverifiedClaims(parsed);
+    if (!unverified) throw new InvalidTokenError('The ID token payload is not a JSON object.');
+    const iss = unverified.iss;
+    const trust = typeof iss === 'string' ? (ctx.instance.config.oidcTrust ?? []).find((t) => t.issuer === iss) : undefined;
+    if (!trust) throw new InvalidTokenError('The ID token comes from an untrusted issuer.');
+
+    const sources = [trust.jwks, trust.jwksUri, trust.clientSecret].filter((s) => s !== undefined).length;
+    if (sources !== 1) {
+      throw new InternalError(`instance ${ctx.instance.config.name}: trust entry for ${trust.issuer} needs exactly one key source`);
+    }
+
+    let payload: JWTPayload;
+    if (trust.clientSecret !== undefined) {
+      // RFC 8725 §3.1: a shared secret verifies HMAC only.
+      if (!(SYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
+        throw new InvalidTokenError(`The ID token algorithm ${sanitizeAlg(alg)} is not allowed for this issuer (HS256 only).`);
+      }
+      const secret = new TextEncoder().encode(trust.clientSecret);
+      // RFC 7518 §3.2: an HS256 key shorter than the hash output is not acceptable.
+      if (secret.byteLength < 32) {
+        throw new InternalError(`instance ${ctx.instance.config.name}: client secret for ${trust.issuer} is shorter than 32 bytes`);
+      }
+      payload = await verifyWith(token, secret, alg, trust, ctx.now);
+    } else {
+      // RFC 8725 §3.1 / §2.1: a public key must never serve as an HMAC secret (HS/RS confusion).
+      if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
+        throw new InvalidTokenError(`The ID token algorithm ${sanitizeAlg(alg)} is not allowed for this issuer.`);
+      }
+      payload = await verifyWithJwks(token, parsed, alg, trust, ctx.now);
+    }
+
+    // Verified from here on. jose checked exp, nbf and the types of iat/nbf/exp; what it leaves out:
+    const nowSeconds = ctx.now.getTime() / 1000;
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new InvalidTokenError('The ID token "sub" claim is not valid.');
+    const iat = payload.iat as number;
+    // RFC 7519 §4.1.6 with API §3's skew: a token issued in the future was not issued by a sane clock.
+    if (iat > nowSeconds + CLOCK_SKEW_SECONDS) throw new InvalidTokenError('The ID token was issued in the future (iat).');
+    const authTime = payload.auth_time;
+    if (authTime !== undefined && (typeof authTime !== 'number' || !Number.isFinite(authTime) || authTime > nowSeconds + CLOCK_SKEW_SECONDS)) {
+      throw new InvalidTokenError('The ID token "auth_time" claim is not valid.');
+    }
+    if (trust.authorizedParties !== undefined) {
+      // OIDC Core §2: azp names the party the token was issued to; the trust entry limits which ones we accept.
+      if (typeof payload.azp !== 'string' || !trust.authorizedParties.includes(payload.azp)) {
+        throw new InvalidTokenError('The ID token was issued to a party (azp) this instance does not accept.');
+      }
+    }
+
+    return {
+      name: payload.sub,
+      // From the token only: an external `sub` that equals a local username must not pick up that user's data.
+      attributes: claimsToAttributes(payload),
+      inputType: 'OPENIDCONNECT',
+      // OIDC Core §2: auth_time is the original authentication; without it, the token's issue time is the best bound.
+      authnInstant: new Date((typeof authTime === 'number' ? authTime : iat) * 1000),
+    };
+  }
+
+  return { tokenType: 'OPENIDCONNECT', builtIn: true, validate };
+}
+
+function sanitizeAlg(alg: string): string {
+  return JSON.stringify(alg.length > 20 ? `${alg.slice(0, 20)}…` : alg);
+}

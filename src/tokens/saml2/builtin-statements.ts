@@ -1,0 +1,165 @@
+/**
+ * The built-in SAML statement providers, one per statement kind (API.md §6). They follow PingAM's defaults
+ * (Default*Provider in the AM STS), with one deliberate change: AuthnInstant is the original authentication,
+ * not the time of the STS request (SAML core 2.7.2: "the time at which the authentication took place").
+ */
+import type { Attributes, Saml2Config, SubjectConfirmationMethod } from '../../engine/types.js';
+import type {
+  AttributeStatementResult,
+  AuthnStatementResult,
+  AuthzDecisionStatementResult,
+  ConditionsResult,
+  Saml2StatementPlugin,
+  SamlAttributeResult,
+  SamlStatementContext,
+  SamlStatementKind,
+  StatementResults,
+  SubjectResult,
+} from '../../plugins/types.js';
+import { isAbsoluteUri } from './xml.js';
+
+export const NAMEID_UNSPECIFIED = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
+
+/** SAML authn context classes (saml-authn-context-2.0 §3.4). */
+export const AUTHN_CONTEXT = {
+  passwordProtectedTransport: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport',
+  x509: 'urn:oasis:names:tc:SAML:2.0:ac:classes:X509',
+  previousSession: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PreviousSession',
+  unspecified: 'urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified',
+} as const;
+
+/** PingAM's Saml2JsonTokenAuthnContextMapperImpl: the class follows the input token type. */
+export function authnContextClassFor(inputType: string): string {
+  switch (inputType) {
+    case 'USERNAME':
+    case 'OPENIDCONNECT':
+      return AUTHN_CONTEXT.passwordProtectedTransport;
+    case 'X509':
+      return AUTHN_CONTEXT.x509;
+    case 'SESSION':
+    case 'OPENAM':
+      return AUTHN_CONTEXT.previousSession;
+    default:
+      return AUTHN_CONTEXT.unspecified;
+  }
+}
+
+/** What the built-ins read: the instance's SAML settings, the verified subject and the issue instant. */
+export interface DefaultsInput {
+  saml2: Pick<Saml2Config, 'spEntityId' | 'nameIdFormat' | 'attributeMap' | 'lifetimeSeconds'>;
+  subject: { name: string; attributes: Attributes; inputType: string; authnInstant: Date };
+  issueInstant: Date;
+  subjectConfirmation: SubjectConfirmationMethod;
+}
+
+export function defaultConditions(input: DefaultsInput): ConditionsResult {
+  const issue = input.issueInstant.getTime();
+  return {
+    notBefore: new Date(issue),
+    notOnOrAfter: new Date(issue + input.saml2.lifetimeSeconds * 1000),
+    audiences: [input.saml2.spEntityId],
+  };
+}
+
+export function defaultSubject(input: DefaultsInput): SubjectResult {
+  return { nameId: { value: input.subject.name, format: input.saml2.nameIdFormat || NAMEID_UNSPECIFIED } };
+}
+
+export function defaultAuthenticationStatements(input: DefaultsInput): AuthnStatementResult[] {
+  return [
+    {
+      authnInstant: new Date(input.subject.authnInstant.getTime()),
+      contextClassRef: authnContextClassFor(input.subject.inputType),
+    },
+  ];
+}
+
+/**
+ * attributeMap is `{ "<SAML attribute name>": "<user attribute>" }`. As in PingAM's attribute map, a key may be
+ * `<NameFormat URI>|<name>`. A list attribute gives one AttributeValue per entry; a missing or empty attribute
+ * is left out, and the statement is omitted when nothing remains (SAML core 2.7.3 needs at least one Attribute).
+ */
+export function defaultAttributeStatements(input: DefaultsInput): AttributeStatementResult[] {
+  const attributes: SamlAttributeResult[] = [];
+  const map = input.saml2.attributeMap ?? {};
+  for (const samlKey of Object.keys(map)) {
+    const source = map[samlKey];
+    if (typeof source !== 'string') continue;
+    if (!Object.prototype.hasOwnProperty.call(input.subject.attributes, source)) continue;
+    const raw = input.subject.attributes[source];
+    const values = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string');
+    if (values.length === 0) continue;
+    const bar = samlKey.indexOf('|');
+    const attr: SamlAttributeResult =
+      bar > 0 && bar < samlKey.length - 1 && isAbsoluteUri(samlKey.slice(0, bar))
+        ? { name: samlKey.slice(bar + 1), nameFormat: samlKey.slice(0, bar), values: [...values] }
+        : { name: samlKey, values: [...values] };
+    attributes.push(attr);
+  }
+  return attributes.length > 0 ? [{ attributes }] : [];
+}
+
+export function defaultAuthorizationDecisionStatements(_input: DefaultsInput): AuthzDecisionStatementResult[] {
+  return [];
+}
+
+/** Everything the built-ins produce for one request: the `defaults` handed to plugins. */
+export function computeDefaultStatements(input: DefaultsInput): StatementResults {
+  return {
+    conditions: defaultConditions(input),
+    subject: defaultSubject(input),
+    authenticationStatements: defaultAuthenticationStatements(input),
+    attributeStatements: defaultAttributeStatements(input),
+    authorizationDecisionStatements: defaultAuthorizationDecisionStatements(input),
+  };
+}
+
+/** Reads the settings a built-in needs from a plugin context, whose `saml2` is the instance's Saml2Config. */
+function inputFromContext(ctx: SamlStatementContext): DefaultsInput {
+  const s = ctx.instance.saml2;
+  const map = s['attributeMap'];
+  return {
+    saml2: {
+      spEntityId: String(s['spEntityId'] ?? ''),
+      nameIdFormat: typeof s['nameIdFormat'] === 'string' ? s['nameIdFormat'] : NAMEID_UNSPECIFIED,
+      attributeMap: map && typeof map === 'object' ? (map as Record<string, string>) : {},
+      lifetimeSeconds: typeof s['lifetimeSeconds'] === 'number' ? s['lifetimeSeconds'] : 600,
+    },
+    subject: ctx.subject,
+    issueInstant: ctx.issueInstant,
+    subjectConfirmation: ctx.subjectConfirmation,
+  };
+}
+
+function builtIn<K extends SamlStatementKind>(
+  statement: K,
+  name: string,
+  description: string,
+  compute: (input: DefaultsInput) => StatementResults[K],
+): Saml2StatementPlugin<K> {
+  return Object.freeze({
+    kind: 'saml2-statement' as const,
+    statement,
+    name,
+    description,
+    provide: (ctx: SamlStatementContext<K>) => compute(inputFromContext(ctx as unknown as SamlStatementContext)),
+  });
+}
+
+export const BUILT_IN_SAML_PLUGINS: Saml2StatementPlugin[] = [
+  builtIn('conditions', 'default-conditions', 'NotBefore = issue instant, NotOnOrAfter = issue + lifetime, Audience = spEntityId', defaultConditions),
+  builtIn('subject', 'default-subject', 'NameID = the subject name in the configured nameIdFormat', defaultSubject),
+  builtIn(
+    'authenticationStatements',
+    'default-authentication-statements',
+    'AuthnInstant = the original authentication; AuthnContextClassRef from the input token type',
+    defaultAuthenticationStatements,
+  ),
+  builtIn('attributeStatements', 'default-attribute-statements', 'Attributes from attributeMap; omitted when empty', defaultAttributeStatements),
+  builtIn(
+    'authorizationDecisionStatements',
+    'default-authorization-decision-statements',
+    'No AuthzDecisionStatement',
+    defaultAuthorizationDecisionStatements,
+  ),
+] as Saml2StatementPlugin[];

@@ -1,0 +1,36 @@
+/**
+ * IdP metadata for an instance (SAML metadata 2.0, API.md §5): entityID = the SAML issuer, the signing
+ * certificate in a KeyDescriptor use="signing" (metadata 2.4.1.1), and the NameID format the instance asserts.
+ */
+import type { Saml2Config } from '../../engine/types.js';
+import { NAMEID_UNSPECIFIED } from './builtin-statements.js';
+import { attrs, escapeText, NS, x509DataXml } from './xml.js';
+
+const SAML20_PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
+
+export interface IdpMetadataOptions {
+  /**
+   * The schema (metadata 2.4.3, IDPSSODescriptorType) requires at least one SingleSignOnService. An STS has no
+   * browser SSO endpoint, so none is invented: pass the endpoint to list (e.g. the instance's REST STS URL with
+   * its binding) when a consumer validates metadata against the schema.
+   */
+  singleSignOnService?: { binding: string; location: string };
+}
+
+export function buildIdpMetadata(config: Saml2Config, signingCertDer: string, opts: IdpMetadataOptions = {}): string {
+  const der = signingCertDer.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(der)) throw new Error('signingCertDer must be base64 DER');
+  // Schema order within IDPSSODescriptor: KeyDescriptor*, NameIDFormat*, SingleSignOnService+.
+  let sso = '';
+  if (opts.singleSignOnService) {
+    sso = `<md:SingleSignOnService${attrs({ Binding: opts.singleSignOnService.binding, Location: opts.singleSignOnService.location })}></md:SingleSignOnService>`;
+  }
+  return (
+    `<md:EntityDescriptor xmlns:md="${NS.md}"${attrs({ entityID: config.issuer })}>` +
+    `<md:IDPSSODescriptor${attrs({ protocolSupportEnumeration: SAML20_PROTOCOL })}>` +
+    `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="${NS.ds}">${x509DataXml(der)}</ds:KeyInfo></md:KeyDescriptor>` +
+    `<md:NameIDFormat>${escapeText(config.nameIdFormat || NAMEID_UNSPECIFIED, 'nameIdFormat')}</md:NameIDFormat>` +
+    sso +
+    `</md:IDPSSODescriptor></md:EntityDescriptor>`
+  );
+}
