@@ -63,8 +63,9 @@ function resolveMasterKey(config: Config, db: Database, log: Logger): Buffer {
     throw new StartupError('TESSERA_MASTER_KEY is required with PostgreSQL: every node must share it (32 bytes as 64 hex characters or base64).');
   }
   if (db.target.location === ':memory:') return randomBytes(32);
-  const { key, created, path } = loadOrCreateMasterKeyFile(dirname(db.target.location));
+  const { key, created, path, insecurePermissions } = loadOrCreateMasterKeyFile(dirname(db.target.location));
   if (created) log.info('generated a master key', { path });
+  if (insecurePermissions) log.warn('the master key file is readable by group or others; chmod 600 it', { path });
   return key;
 }
 

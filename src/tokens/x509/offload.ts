@@ -40,7 +40,7 @@ export function parseOffloadHeader(value: string | string[] | undefined): string
       if (text.includes('-----BEGIN')) {
         const blocks = [...text.matchAll(PEM_BLOCK)];
         if (blocks.length === 0) throw new BadUserInputError('the client certificate header holds an incomplete PEM block', 'x509Trust.offloadHeader');
-        for (const b of blocks) out.push(normalizeBase64(b[1]));
+        for (const b of blocks) out.push(normalizeBase64(b[1].replace(/\s+/g, '')));
       } else {
         out.push(normalizeBase64(text));
       }
@@ -53,12 +53,12 @@ export function parseOffloadHeader(value: string | string[] | undefined): string
 }
 
 function normalizeBase64(text: string): string {
-  // Line breaks of PEM (or the spaces Apache puts in their place) are not part of the encoding.
-  const b64 = text.replace(/\s+/g, '');
-  if (b64.length === 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) {
+  // base64 DER is one unbroken token (line breaks belong to PEM and were removed with its armour), and a
+  // DER certificate starts with a SEQUENCE tag (0x30), i.e. "M" in base64.
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text) || !text.startsWith('M')) {
     throw new BadUserInputError('the client certificate header is neither base64 DER nor PEM', 'x509Trust.offloadHeader');
   }
-  return b64;
+  return text;
 }
 
 // ---------------------------------------------------------------------------------------------------------

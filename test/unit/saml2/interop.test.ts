@@ -82,7 +82,6 @@ function configFor(mode: Mode, sigAlg: string, dataAlg: string, p: Pki): Saml2Co
     encryptAttributes: mode === 'encryptAttributes' || mode === 'encryptNameId+encryptAttributes',
     dataEncryptionAlgorithm: dataAlg,
     spEncryptionCertificate: p.sp.certPem,
-    // A subject name that needs escaping too.
   });
 }
 
