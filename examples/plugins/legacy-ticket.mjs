@@ -4,14 +4,15 @@
  *
  *   ticket = base64url(JSON {sub, attrs, exp}) + "." + base64url(HMAC-SHA256(secret, <first part>))
  *
- * `exp` is in seconds since the epoch. The shared secret comes from LEGACY_TICKET_SECRET (at least 32 bytes).
- * It is read on each call, not at load: a missing secret then fails only the requests that need it, and the
- * rest of Tessera keeps serving.
+ * `exp` is in seconds since the epoch. Tickets this module issues also carry a random `jti`: Tessera records each
+ * issued token by a hash of its exact string, so two tickets for the same subject in the same second must differ.
+ * The shared secret comes from LEGACY_TICKET_SECRET (at least 32 bytes). It is read on each call, not at load: a
+ * missing secret then fails only the requests that need it, and the rest of Tessera keeps serving.
  *
  * The module exports a validator (LEGACY_TICKET → anything) and a provider (anything → LEGACY_TICKET); Tessera
  * treats the two as a pair. It imports nothing but node: builtins, as a plugin module should.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const TOKEN_TYPE = 'LEGACY_TICKET';
 const MIN_SECRET_BYTES = 32;
@@ -107,7 +108,9 @@ export const provider = {
   issue(subject, ctx) {
     const key = secret();
     const exp = Math.floor(ctx.now.getTime() / 1000) + LIFETIME_SECONDS;
-    const payloadPart = Buffer.from(JSON.stringify({ sub: subject.name, attrs: subject.attributes, exp }), 'utf8').toString('base64url');
+    // jti makes every ticket unique (the legacy format ignores fields it does not know).
+    const jti = randomBytes(16).toString('base64url');
+    const payloadPart = Buffer.from(JSON.stringify({ sub: subject.name, attrs: subject.attributes, exp, jti }), 'utf8').toString('base64url');
     const token = `${payloadPart}.${mac(key, payloadPart).toString('base64url')}`;
     // Tessera records this expiry, so validateToken and the ticket itself agree on when it ends.
     return { token, expiresAt: new Date(exp * 1000) };

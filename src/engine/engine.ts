@@ -131,6 +131,12 @@ export class Engine implements TokenEngine {
       if (!validator || !provider) throw new UnsupportedTransformError(inType!, outType!);
       const now = this.clock.now();
       subject = await validator.validate(input, { instance: inst, request: req, now });
+      if (transform.invalidateInterimSession && subject.sessionId) {
+        // A single-use interim session is ended before the token is issued, and by one request only: concurrent
+        // requests that all resolved the session before it ended must not each get a token.
+        const ended = await this.deps.identity.endSession(subject.sessionId);
+        if (ended === false) throw new InvalidTokenError('The session is not valid: unknown, ended or expired.');
+      }
       const issued = await provider.issue(subject, output, { instance: inst, request: req, now: this.clock.now(), inputType: inType! });
       const sender = output.type === 'SAML2' && output.subjectConfirmation === 'SENDER_VOUCHES' ? req.caller?.username : undefined;
       if (inst.config.persistIssuedTokens) {
@@ -147,7 +153,6 @@ export class Engine implements TokenEngine {
           sender,
         });
       }
-      if (transform.invalidateInterimSession && subject.sessionId) await this.deps.identity.endSession(subject.sessionId);
       await this.audit('translate', instanceName, req, 'OK', { inputType: inType, outputType: outType, subject: subject.name, detail: sender ? { sender, tokenId: issued.tokenId } : { tokenId: issued.tokenId } });
       return issued;
     } catch (e) {
@@ -163,7 +168,7 @@ export class Engine implements TokenEngine {
   }
 
   /** Signature (or record, for what only the SP can read), record, cancellation, expiry — in that order. */
-  private async check(inst: PublishedInstance, type: string, token: string): Promise<TokenValidationResult> {
+  private async check(inst: PublishedInstance, type: string, token: string, customType?: string): Promise<TokenValidationResult> {
     if (typeof token !== 'string' || token.length === 0 || Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES) return { valid: false, reason: 'MALFORMED' };
     const now = this.clock.now();
     let signed: { tokenId: string; subject: string; expiresAt: Date } | undefined;
@@ -176,20 +181,23 @@ export class Engine implements TokenEngine {
     }
     const rec = await this.deps.issued.findByHash(inst.id, tokenHash(token));
     if (!rec) return { valid: false, reason: 'UNKNOWN', subject: signed?.subject, expiresAt: signed?.expiresAt };
-    if (type === 'CUSTOM' ? rec.type === 'SAML2' || rec.type === 'OPENIDCONNECT' : rec.type !== type) return { valid: false, reason: 'UNKNOWN' };
+    // A CUSTOM check that names its type (REST's token_type) matches only records of that type.
+    const wrongType = type === 'CUSTOM' ? rec.type === 'SAML2' || rec.type === 'OPENIDCONNECT' || (customType !== undefined && rec.type !== customType) : rec.type !== type;
+    if (wrongType) return { valid: false, reason: 'UNKNOWN' };
     const expiresAt = signed?.expiresAt ?? rec.expiresAt;
-    const subject = signed?.subject ?? rec.subject;
+    // An encrypted NameID only the SP can read: the record knows the subject.
+    const subject = signed?.subject || rec.subject;
     if (rec.cancelled) return { valid: false, reason: 'CANCELLED', subject, expiresAt, tokenId: rec.tokenId };
     if (expiresAt.getTime() <= now.getTime()) return { valid: false, reason: 'EXPIRED', subject, expiresAt, tokenId: rec.tokenId };
     return { valid: true, subject, expiresAt, tokenId: rec.tokenId };
   }
 
-  async validate(instanceName: string, type: string, token: string, req: RequestContext): Promise<TokenValidationResult> {
+  async validate(instanceName: string, type: string, token: string, req: RequestContext, customType?: string): Promise<TokenValidationResult> {
     try {
       this.checkType(type);
       const inst = await this.instance(instanceName, req);
       if (!inst.config.persistIssuedTokens) throw new TokenPersistenceDisabledError(inst.config.name);
-      const r = await this.check(inst, type, token);
+      const r = await this.check(inst, type, token, customType);
       await this.audit('validate', instanceName, req, 'OK', { outputType: type, subject: r.subject, detail: { valid: r.valid, reason: r.reason, tokenId: r.tokenId } });
       // The subject is returned to admin callers only.
       const isAdmin = !!req.caller?.roles.includes('admin');
@@ -200,7 +208,7 @@ export class Engine implements TokenEngine {
     }
   }
 
-  async cancel(instanceName: string, type: string, token: string, req: RequestContext): Promise<boolean> {
+  async cancel(instanceName: string, type: string, token: string, req: RequestContext, customType?: string): Promise<boolean> {
     let subject: string | undefined;
     try {
       this.checkType(type);
@@ -208,7 +216,7 @@ export class Engine implements TokenEngine {
       if (!inst.config.persistIssuedTokens) throw new TokenPersistenceDisabledError(inst.config.name);
       if (typeof token !== 'string' || token.length === 0) throw new BadUserInputError('is required', 'token');
       if (Buffer.byteLength(token, 'utf8') > MAX_TOKEN_BYTES) throw new BadUserInputError('is larger than 64 KiB', 'token');
-      const r = await this.check(inst, type, token);
+      const r = await this.check(inst, type, token, customType);
       subject = r.subject;
       if (!r.valid && (r.reason === 'MALFORMED' || r.reason === 'BAD_SIGNATURE')) throw new InvalidTokenError('The token does not verify with this instance’s keys.');
       if (!r.valid && r.reason === 'UNKNOWN') throw new NotFoundError('No issued-token record matches this token.');

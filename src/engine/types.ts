@@ -202,7 +202,8 @@ export interface IdentityProvider {
   verifyPassword(username: string, password: string, clientAddress: string): Promise<{ username: string; attributes: Attributes; authnInstant: Date } | null>;
   /** Resolves a live session token; null when unknown, ended or expired. */
   resolveSession(token: string): Promise<{ sessionId: string; username: string; attributes: Attributes; createdAt: Date } | null>;
-  endSession(sessionId: string): Promise<void>;
+  /** Ends a session; may return whether this call ended it (false: it had already ended or does not exist). */
+  endSession(sessionId: string): Promise<boolean | void>;
 }
 
 export interface IssuedTokenRecord {

@@ -38,8 +38,10 @@ export function makeFormatError(log: Logger) {
     }
     const original = error instanceof GraphQLError ? error.originalError : undefined;
     const code = formatted.extensions?.code;
-    // Errors GraphQL itself raises about the request carry no internal detail.
-    if (!te && !original && typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
+    // Errors GraphQL itself raises about the request carry no internal detail. Apollo wraps parse, validation
+    // and variable-coercion errors around graphql-js's own error (so they do have an originalError), but they
+    // arise before execution and never carry a path; errors from resolvers always do.
+    if (!te && (!original || formatted.path === undefined) && typeof code === 'string' && REQUEST_ERROR_CODES.has(code)) {
       return { ...base, message: formatted.message, extensions: { code: 'BAD_USER_INPUT', reason: code } };
     }
     // type-graphql argument coercion and GraphQL validation errors arrive without an originalError above;

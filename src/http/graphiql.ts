@@ -51,6 +51,7 @@ export function graphiqlPage(): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Tessera · GraphiQL</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/graphiql/assets/graphiql.min.css">
 <style>html,body,#graphiql{height:100%;margin:0;}</style>
 </head>

@@ -51,5 +51,9 @@ export async function metadataRoute(services: Services, name: string, what: stri
   const saml2 = inst.config.saml2;
   if (!saml2) return notFound(`Instance ${name} issues no SAML 2.0 assertions.`);
   const key = await services.keys.signingKey(samlKeyAlgorithm(saml2.signatureAlgorithm), saml2.signingKeyId);
-  return { status: 200, body: buildIdpMetadata(saml2, key.certificateDer), type: 'application/samlmetadata+xml; charset=utf-8' };
+  // The metadata schema requires a SingleSignOnService; Tessera's is its REST STS endpoint.
+  const metadata = buildIdpMetadata(saml2, key.certificateDer, {
+    singleSignOnService: { binding: 'urn:tessera:bindings:rest-sts', location: `${services.config.publicUrl}/rest-sts/${name}` },
+  });
+  return { status: 200, body: metadata, type: 'application/samlmetadata+xml; charset=utf-8' };
 }

@@ -113,6 +113,14 @@ export class IdentityService implements IdentityProvider {
     }
   }
 
+  /** After this attempt was counted: refused when it is beyond the allowed number in the window. */
+  private async assertWithinLimit(key: string): Promise<void> {
+    const row = await this.db.em().findOne(AuthFailureEntity, { key });
+    if (!row || row.failures <= this.opts.authMaxFailures) return;
+    const windowEnd = row.windowStart.getTime() + this.opts.authWindowSeconds * 1000;
+    throw new RateLimitedError(Math.max(1, Math.ceil((windowEnd - this.now().getTime()) / 1000)));
+  }
+
   private async recordFailure(key: string): Promise<void> {
     const em = this.db.em();
     const now = this.now();
@@ -145,12 +153,13 @@ export class IdentityService implements IdentityProvider {
     if (typeof username !== 'string' || typeof password !== 'string' || username.length > 256 || password.length > 1024) return null;
     const key = this.throttleKey(username, address);
     await this.assertNotThrottled(key);
+    // The attempt is counted before the slow hash check, and the count read back: concurrent requests cannot
+    // all pass the check above and get more than authMaxFailures guesses. A correct password clears it below.
+    await this.recordFailure(key);
+    await this.assertWithinLimit(key);
     const user = await this.db.em().findOne(UserEntity, { username });
     const ok = await verifyPassword(password, user?.passwordHash ?? (await this.dummy()));
-    if (!user || !ok) {
-      await this.recordFailure(key);
-      return null;
-    }
+    if (!user || !ok) return null;
     await this.clearFailures(key);
     return user;
   }
@@ -198,8 +207,10 @@ export class IdentityService implements IdentityProvider {
     return { sessionId: s.session.id, username: s.user.username, attributes: { ...s.user.attributes }, createdAt: s.session.createdAt };
   }
 
-  async endSession(sessionId: string): Promise<void> {
-    await this.db.em().nativeUpdate(SessionEntity, { id: sessionId, endedAt: null }, { endedAt: this.now() });
+  /** Ends a live session; true when this call ended it (false when it had already ended). */
+  async endSession(sessionId: string): Promise<boolean> {
+    const n = await this.db.em().nativeUpdate(SessionEntity, { id: sessionId, endedAt: null }, { endedAt: this.now() });
+    return n > 0;
   }
 
   // ---- engine's USERNAME validator ----------------------------------------------------------------

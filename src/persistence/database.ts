@@ -84,6 +84,9 @@ export class Database {
       const boot = await PgORM.init({ clientUrl: target.location, entities: ALL_SCHEMAS, allowGlobalContext: false, debug: false, pool: { min: 0, max: 1 } });
       try {
         await (boot.em.getConnection().getKnex() as Knex).raw(`create schema if not exists "${target.schema}"`);
+      } catch (e) {
+        // Two processes creating the schema at once: the loser sees a unique violation, and the schema exists.
+        if ((e as { code?: string }).code !== '23505' && (e as { code?: string }).code !== '42P06') throw e;
       } finally {
         await boot.close(true);
       }
@@ -108,9 +111,12 @@ export class Database {
     return (this.orm.em.getConnection() as unknown as { getKnex(): Knex }).getKnex();
   }
 
-  /** Runs `fn` while holding the start-up lock (PostgreSQL session advisory lock; SQLite needs none). */
+  /**
+   * Runs `fn` while holding the start-up lock, so that migrations and first-start bootstrap happen once even
+   * when several processes start together: a session advisory lock on PostgreSQL, a lock row on a SQLite file.
+   */
   async withStartupLock<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.dialect !== 'postgresql') return fn();
+    if (this.dialect === 'sqlite') return this.target.location === ':memory:' ? fn() : this.withSqliteLock(fn);
     const knex = this.knex();
     const client = knex.client as unknown as { acquireConnection(): Promise<unknown>; releaseConnection(c: unknown): Promise<void> };
     const conn = await client.acquireConnection();
@@ -124,6 +130,29 @@ export class Database {
       }
     } finally {
       await client.releaseConnection(conn);
+    }
+  }
+
+  private async withSqliteLock<T>(fn: () => Promise<T>): Promise<T> {
+    const knex = this.knex();
+    await knex.raw('create table if not exists `startup_lock` (`id` integer primary key, `holder` text not null, `acquired_at` integer not null)');
+    const holder = `${process.pid}-${Math.random().toString(36).slice(2)}`;
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      try {
+        await knex.raw('insert into `startup_lock` (`id`, `holder`, `acquired_at`) values (1, ?, ?)', [holder, Date.now()]);
+        break;
+      } catch {
+        // Held by another process. A holder that died leaves its row: take over after a minute.
+        await knex.raw('delete from `startup_lock` where `id` = 1 and `acquired_at` < ?', [Date.now() - 60_000]);
+        if (Date.now() > deadline) throw new Error('timed out waiting for the start-up lock held by another process');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    try {
+      return await fn();
+    } finally {
+      await knex.raw('delete from `startup_lock` where `id` = 1 and `holder` = ?', [holder]);
     }
   }
 

@@ -9,6 +9,7 @@ import { ExclusiveCanonicalization } from 'xml-crypto';
 import { buildAssertion, type AssertionInput } from '../../../src/tokens/saml2/assertion-builder.js';
 import { computeDefaultStatements } from '../../../src/tokens/saml2/builtin-statements.js';
 import { encryptAttribute, encryptionSettings, encryptNameId } from '../../../src/tokens/saml2/encrypt.js';
+import { benchSigning } from '../../../src/tokens/saml2/bench-signing.js';
 import { signCanonical, signWithXmlCrypto } from '../../../src/tokens/saml2/sign.js';
 import { ALG, escapeAttr, escapeText, XmlCharError, xsDateTime } from '../../../src/tokens/saml2/xml.js';
 import { signingKeyFrom, xmlsecVerify, xmllintAssertion } from '../../support/saml.js';
@@ -118,5 +119,13 @@ describe('signing paths', () => {
     await assert.rejects(signCanonical(a, signingKeyFrom(p.ec, 'k', 'ES256'), ALG.rsaSha256));
     await assert.rejects(signCanonical(a, signingKeyFrom(p.rsa, 'k', 'RS256'), ALG.ecdsaSha256));
     await assert.rejects(signCanonical(a, signingKeyFrom(p.rsa, 'k', 'RS256'), ALG.rsaSha1));
+  });
+});
+
+describe('signing benchmark', () => {
+  it('reports operations per second for both paths', async () => {
+    const r = await benchSigning(3);
+    assert.ok(Number.isFinite(r.direct) && r.direct > 0);
+    assert.ok(Number.isFinite(r.xmlCrypto) && r.xmlCrypto > 0);
   });
 });

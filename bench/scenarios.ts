@@ -1,0 +1,265 @@
+/**
+ * What the benchmark publishes and sends: an RS256 external issuer with a pool of pre-signed ID tokens, a
+ * local user with a reusable session, four instances, and per scenario and door the request bodies and the
+ * check that a response really carries a token.
+ */
+import { generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { certificateToPem, generateCertificateKeyPair, issueCertificate } from '../src/keys/key-material.js';
+
+export type Door = 'graphql' | 'rest';
+export const DOORS: Door[] = ['graphql', 'rest'];
+type TokenKind = 'jwt' | 'saml-signed' | 'saml-encrypted';
+
+export interface ScenarioTarget {
+  /** Minimum translations/s as a fraction of the one-core raw RSA sign rate. */
+  ratio: number;
+  /** Maximum p99 at concurrency 32, in ms. */
+  p99Ms: number;
+  /** The doors the target applies to. */
+  doors: Door[];
+}
+
+export interface Scenario {
+  id: string;
+  title: string;
+  target?: ScenarioTarget;
+  /** Request bodies, sent in rotation; one entry when every request is the same. */
+  bodies(door: Door): string[];
+  path(door: Door): string;
+  /** True when a 2xx body carries a token of the expected kind. */
+  check(door: Door, body: string): boolean;
+}
+
+/**
+ * The issue's targets (on a 2-core machine, persistence on, median of 3 runs): throughput as a fraction of the
+ * one-core raw RSA sign rate at the best concurrency, p99 at the highest concurrency, and no errors.
+ */
+export const TARGETS: Record<string, ScenarioTarget> = {
+  'oidc-oidc': { ratio: 0.6, p99Ms: 25, doors: ['graphql'] },
+  'oidc-saml': { ratio: 0.4, p99Ms: 25, doors: ['graphql'] },
+};
+
+const BENCH_USER = 'bench-user';
+const BENCH_PASSWORD = 'bench-password-' + randomBytes(6).toString('hex');
+const AUDIENCE = 'tessera-bench';
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+const b64u = (v: object | Buffer) => (Buffer.isBuffer(v) ? v : Buffer.from(JSON.stringify(v))).toString('base64url');
+
+interface Issuer {
+  issuer: string;
+  kid: string;
+  privateKey: KeyObject;
+  jwks: { keys: Array<Record<string, unknown>> };
+}
+
+function makeIssuer(): Issuer {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const kid = 'bench-' + randomBytes(4).toString('hex');
+  return {
+    issuer: `https://idp-${randomBytes(3).toString('hex')}.bench.example`,
+    kid,
+    privateKey,
+    jwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' }] },
+  };
+}
+
+/** Distinct RS256 ID tokens (sub, jti), valid for `lifetimeSeconds`. */
+function signIdTokens(iss: Issuer, count: number, lifetimeSeconds: number): string[] {
+  const now = Math.floor(Date.now() / 1000);
+  const header = b64u({ alg: 'RS256', typ: 'JWT', kid: iss.kid });
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const payload = b64u({
+      iss: iss.issuer,
+      sub: `user-${i}`,
+      aud: AUDIENCE,
+      iat: now - 5,
+      exp: now + lifetimeSeconds,
+      auth_time: now - 30,
+      jti: randomUUID(),
+      email: `user-${i}@bench.example`,
+      name: `Bench User ${i}`,
+      groups: ['staff', 'bench'],
+    });
+    const input = `${header}.${payload}`;
+    out.push(`${input}.${b64u(sign('sha256', Buffer.from(input), iss.privateKey))}`);
+  }
+  return out;
+}
+
+async function spEncryptionCertificate(): Promise<string> {
+  const keys = await generateCertificateKeyPair('RSA');
+  const now = Date.now();
+  const cert = await issueCertificate({
+    subject: [{ CN: ['sp.bench.example'] }],
+    keys,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 86_400_000),
+    keyUsage: 1 | 4 | 8, // digitalSignature | keyEncipherment | dataEncipherment (KeyUsageFlags bits)
+  });
+  return certificateToPem(Buffer.from(cert.rawData));
+}
+
+export class Api {
+  constructor(readonly url: string) {}
+
+  async gql<T = any>(query: string, variables: Record<string, unknown> = {}, token?: string): Promise<T> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const res = await fetch(`${this.url}/graphql`, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+    const body = (await res.json()) as { data?: T; errors?: unknown[] };
+    if (body.errors) throw new Error(`GraphQL error: ${JSON.stringify(body.errors).slice(0, 500)}`);
+    return body.data as T;
+  }
+
+  async login(username: string, password: string): Promise<string> {
+    const d = await this.gql<{ login: { token: string } }>('mutation($u:String!,$p:String!){ login(username:$u,password:$p){ token } }', { u: username, p: password });
+    return d.login.token;
+  }
+}
+
+function tokenOf(door: Door, body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body);
+    const t = door === 'graphql' ? parsed?.data?.translateToken?.token : parsed?.issued_token;
+    return typeof t === 'string' ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function checker(kind: TokenKind): (door: Door, body: string) => boolean {
+  return (door, body) => {
+    const t = tokenOf(door, body);
+    if (!t) return false;
+    switch (kind) {
+      case 'jwt':
+        return JWT_SHAPE.test(t);
+      case 'saml-signed':
+        return t.includes('Assertion') && t.includes('SignatureValue>');
+      case 'saml-encrypted':
+        return t.includes('EncryptedAssertion') && t.includes('CipherValue>');
+    }
+  };
+}
+
+const TRANSLATE = 'mutation($n:String!,$i:TokenInput!,$o:TokenOutput!){ translateToken(instance:$n,input:$i,output:$o){ token tokenId } }';
+
+function gqlBody(instance: string, input: Record<string, unknown>, output: Record<string, unknown>): string {
+  return JSON.stringify({ query: TRANSLATE, variables: { n: instance, i: input, o: output } });
+}
+
+function restBody(input: Record<string, unknown>, output: Record<string, unknown>): string {
+  return JSON.stringify({ input_token_state: input, output_token_state: output });
+}
+
+const INSTANCES = {
+  oidcRs: 'bench-oidc-rs256',
+  oidcEs: 'bench-session-es256',
+  saml: 'bench-saml-signed',
+  samlEnc: 'bench-saml-encrypted',
+} as const;
+
+/** Publishes everything the scenarios need and returns them. `poolSize` ID tokens are signed up front. */
+export async function prepareScenarios(api: Api, adminPassword: string, opts: { poolSize: number; tokenLifetimeSeconds: number }): Promise<Scenario[]> {
+  const admin = await api.login('admin', adminPassword);
+  const iss = makeIssuer();
+  const trust = [{ issuer: iss.issuer, audience: [AUDIENCE], jwks: iss.jwks }];
+  const claimMap = { email: 'email', name: 'name', groups: 'groups' };
+  const saml2 = {
+    issuer: 'https://sts.bench.example/saml',
+    spEntityId: 'https://sp.bench.example',
+    spAcsUrl: 'https://sp.bench.example/acs',
+    nameIdFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified',
+    attributeMap: { mail: 'email', cn: 'name', memberOf: 'groups' },
+  };
+  const publish = (i: Record<string, unknown>) => api.gql('mutation($i:InstanceInput!){ publishInstance(input:$i){ id } }', { i }, admin);
+
+  await api.gql('mutation($i:UserInput!){ createUser(input:$i){ id } }', {
+    i: { username: BENCH_USER, password: BENCH_PASSWORD, roles: ['user'], attributes: { email: 'bench@bench.example', name: 'Bench User', groups: ['staff', 'bench'] } },
+  }, admin);
+  await publish({
+    name: INSTANCES.oidcRs,
+    persistIssuedTokens: true,
+    transforms: [{ input: 'OPENIDCONNECT', output: 'OPENIDCONNECT' }, { input: 'USERNAME', output: 'OPENIDCONNECT' }],
+    oidc: { audience: ['bench-rp'], signatureAlgorithm: 'RS256', claimMap },
+    oidcTrust: trust,
+  });
+  await publish({
+    name: INSTANCES.oidcEs,
+    persistIssuedTokens: true,
+    transforms: [{ input: 'SESSION', output: 'OPENIDCONNECT', invalidateInterimSession: false }],
+    oidc: { audience: ['bench-rp'], signatureAlgorithm: 'ES256', claimMap },
+  });
+  await publish({
+    name: INSTANCES.saml,
+    persistIssuedTokens: true,
+    transforms: [{ input: 'OPENIDCONNECT', output: 'SAML2' }],
+    saml2: { ...saml2, signAssertion: true },
+    oidcTrust: trust,
+  });
+  await publish({
+    name: INSTANCES.samlEnc,
+    persistIssuedTokens: true,
+    transforms: [{ input: 'OPENIDCONNECT', output: 'SAML2' }],
+    saml2: { ...saml2, signAssertion: true, encryptAssertion: true, spEncryptionCertificate: await spEncryptionCertificate() },
+    oidcTrust: trust,
+  });
+  const session = await api.login(BENCH_USER, BENCH_PASSWORD);
+  const idTokens = signIdTokens(iss, opts.poolSize, opts.tokenLifetimeSeconds);
+
+  const oidcIn = (door: Door) => (t: string) => (door === 'graphql' ? { type: 'OPENIDCONNECT', idToken: t } : { token_type: 'OPENIDCONNECT', oidc_id_token: t });
+  const oidcOut = (door: Door) => (door === 'graphql' ? { type: 'OPENIDCONNECT', nonce: 'bench-nonce' } : { token_type: 'OPENIDCONNECT', nonce: 'bench-nonce', allow_access: true });
+  const samlOut = (door: Door) => (door === 'graphql' ? { type: 'SAML2', subjectConfirmation: 'BEARER' } : { token_type: 'SAML2', subject_confirmation: 'BEARER' });
+  const bodiesFor = (instance: string, door: Door, inputs: Array<Record<string, unknown>>, output: Record<string, unknown>) =>
+    inputs.map((i) => (door === 'graphql' ? gqlBody(instance, i, output) : restBody(i, output)));
+  const pathFor = (instance: string) => (door: Door) => (door === 'graphql' ? '/graphql' : `/rest-sts/${instance}?_action=translate`);
+
+  return [
+    {
+      id: 'oidc-oidc',
+      title: 'OIDC → OIDC (RS256 in, RS256 out)',
+      target: TARGETS['oidc-oidc'],
+      bodies: (door) => bodiesFor(INSTANCES.oidcRs, door, idTokens.map(oidcIn(door)), oidcOut(door)),
+      path: pathFor(INSTANCES.oidcRs),
+      check: checker('jwt'),
+    },
+    {
+      id: 'session-oidc',
+      title: 'SESSION → OIDC (ES256 out)',
+      bodies: (door) =>
+        bodiesFor(INSTANCES.oidcEs, door, [door === 'graphql' ? { type: 'SESSION', sessionToken: session } : { token_type: 'SESSION', session_id: session }], oidcOut(door)),
+      path: pathFor(INSTANCES.oidcEs),
+      check: checker('jwt'),
+    },
+    {
+      id: 'oidc-saml',
+      title: 'OIDC → SAML2 bearer, signed',
+      target: TARGETS['oidc-saml'],
+      bodies: (door) => bodiesFor(INSTANCES.saml, door, idTokens.map(oidcIn(door)), samlOut(door)),
+      path: pathFor(INSTANCES.saml),
+      check: checker('saml-signed'),
+    },
+    {
+      id: 'oidc-saml-enc',
+      title: 'OIDC → SAML2 bearer, signed + encrypted',
+      bodies: (door) => bodiesFor(INSTANCES.samlEnc, door, idTokens.map(oidcIn(door)), samlOut(door)),
+      path: pathFor(INSTANCES.samlEnc),
+      check: checker('saml-encrypted'),
+    },
+    {
+      id: 'username-oidc',
+      title: 'USERNAME → OIDC (RS256 out)',
+      bodies: (door) =>
+        bodiesFor(
+          INSTANCES.oidcRs,
+          door,
+          [door === 'graphql' ? { type: 'USERNAME', username: BENCH_USER, password: BENCH_PASSWORD } : { token_type: 'USERNAME', username: BENCH_USER, password: BENCH_PASSWORD }],
+          oidcOut(door),
+        ),
+      path: pathFor(INSTANCES.oidcRs),
+      check: checker('jwt'),
+    },
+  ];
+}

@@ -1,0 +1,109 @@
+/**
+ * Tessera in its own process, started the way a deployment starts it (`node dist/src/main.js`, configured by
+ * the environment), so the load generator's CPU is not the server's and a multi-process server is measured
+ * the same way.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const MAIN_JS = fileURLToPath(new URL('../src/main.js', import.meta.url));
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  /** performance.now() when the process was spawned (a CPU profile's clock starts about then). */
+  spawnedAt: number;
+  /** CPU seconds (user + system, all threads) the server process has used so far; NaN where /proc is absent. */
+  cpuSeconds(): number;
+  /** Output the server wrote to stderr (warnings and errors), for the report when something fails. */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+function procCpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the ")" that closes the command name; utime and stime are fields 14 and 15.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+export async function startServerProcess(opts: {
+  databaseUrl: string;
+  adminPassword: string;
+  masterKey: string;
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+  startTimeoutMs?: number;
+}): Promise<ServerProcess> {
+  const port = await freePort();
+  const spawnedAt = performance.now();
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), MAIN_JS], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      TESSERA_DATABASE_URL: opts.databaseUrl,
+      TESSERA_DEMO: 'false',
+      TESSERA_ADMIN_PASSWORD: opts.adminPassword,
+      TESSERA_MASTER_KEY: opts.masterKey,
+      TESSERA_LOG_LEVEL: 'warn',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+    err = (err + c).slice(-20_000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Tessera did not report "serving" within ${opts.startTimeoutMs ?? 60000} ms\n${err}`)), opts.startTimeoutMs ?? 60_000);
+    child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+      out += c;
+      const m = /serving on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`Tessera exited with code ${code} before serving\n${err}`));
+    });
+  });
+  const pid = child.pid!;
+  return {
+    url,
+    pid,
+    spawnedAt,
+    cpuSeconds: () => procCpuSeconds(pid),
+    stderr: () => err,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
