@@ -141,3 +141,33 @@ for (const kind of DB_KINDS) {
     });
   });
 }
+
+for (const kind of DB_KINDS) {
+  test(`expired records, used proofs and ended sessions are purged (${kind})`, async () => {
+    const fresh = freshDatabase(kind);
+    const db = await Database.open(fresh.url);
+    try {
+      await db.migrate();
+      const { DbIssuedTokenStore, DbReplayStore } = await import('../../src/persistence/stores.js');
+      const issued = new DbIssuedTokenStore(db);
+      const replay = new DbReplayStore(db);
+      const base = { instanceId: 'i-1', instanceName: 'x', subject: 's', type: 'OPENIDCONNECT', issuedAt: new Date() };
+      await issued.record({ ...base, tokenId: 'old', tokenHash: 'a'.repeat(64), expiresAt: new Date(Date.now() - 10_000) });
+      await issued.record({ ...base, tokenId: 'new', tokenHash: 'b'.repeat(64), expiresAt: new Date(Date.now() + 60_000) });
+      assert.equal(await issued.purgeExpired(new Date()), 1);
+      assert.equal(await issued.findByHash('i-1', 'a'.repeat(64)), null);
+      assert.ok(await issued.findByHash('i-1', 'b'.repeat(64)));
+      assert.equal(await replay.useOnce('scope', 'jti-1', new Date(Date.now() - 1000)), true);
+      assert.equal(await replay.useOnce('scope', 'jti-1', new Date(Date.now() - 1000)), false);
+      assert.equal(await replay.purgeExpired(new Date()), 1);
+      // Cancellation is idempotent and found by hash only.
+      assert.equal(await issued.cancel('i-1', 'b'.repeat(64)), true);
+      assert.equal(await issued.cancel('i-1', 'b'.repeat(64)), true);
+      assert.equal(await issued.cancel('i-2', 'b'.repeat(64)), false);
+      assert.equal((await issued.findByHash('i-1', 'b'.repeat(64)))!.cancelled, true);
+    } finally {
+      await db.close();
+      await fresh.cleanup();
+    }
+  });
+}
