@@ -13,6 +13,7 @@ const SAML_KEY_ALGORITHM: Record<string, string> = {
   'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256': 'ES256',
 };
 const samlKeyAlgorithm = (uri: string): string => SAML_KEY_ALGORITHM[uri] ?? 'RS256';
+const pemToDer = (pem: string): string => pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
 
 export interface MetadataResponse {
   status: number;
@@ -50,10 +51,16 @@ export async function metadataRoute(services: Services, name: string, what: stri
   }
   const saml2 = inst.config.saml2;
   if (!saml2) return notFound(`Instance ${name} issues no SAML 2.0 assertions.`);
-  const key = await services.keys.signingKey(samlKeyAlgorithm(saml2.signatureAlgorithm), saml2.signingKeyId);
+  const algorithm = samlKeyAlgorithm(saml2.signatureAlgorithm);
+  const key = await services.keys.signingKey(algorithm, saml2.signingKeyId);
+  // Rotated-out keys of the same algorithm still verify until retired: list them after the active one.
+  const others = saml2.signingKeyId
+    ? []
+    : (await services.keys.list()).filter((k) => k.algorithm === algorithm && k.status === 'PUBLISHED').map((k) => pemToDer(k.certificate));
   // The metadata schema requires a SingleSignOnService; Tessera's is its REST STS endpoint.
   const metadata = buildIdpMetadata(saml2, key.certificateDer, {
     singleSignOnService: { binding: 'urn:tessera:bindings:rest-sts', location: `${services.config.publicUrl}/rest-sts/${name}` },
+    additionalSigningCertsDer: others,
   });
   return { status: 200, body: metadata, type: 'application/samlmetadata+xml; charset=utf-8' };
 }

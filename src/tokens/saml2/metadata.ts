@@ -15,11 +15,24 @@ export interface IdpMetadataOptions {
    * its binding) when a consumer validates metadata against the schema.
    */
   singleSignOnService?: { binding: string; location: string };
+  /**
+   * Certificates of rotated-out keys that still verify (status PUBLISHED). Listing them too lets an SP that
+   * refreshes metadata keep accepting assertions issued before a rotation (the usual key rollover practice).
+   */
+  additionalSigningCertsDer?: string[];
+}
+
+function cleanDer(text: string): string {
+  const der = text.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(der)) throw new Error('signingCertDer must be base64 DER');
+  return der;
 }
 
 export function buildIdpMetadata(config: Saml2Config, signingCertDer: string, opts: IdpMetadataOptions = {}): string {
-  const der = signingCertDer.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(der)) throw new Error('signingCertDer must be base64 DER');
+  const ders = [cleanDer(signingCertDer), ...(opts.additionalSigningCertsDer ?? []).map(cleanDer)];
+  const keyDescriptors = [...new Set(ders)]
+    .map((der) => `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="${NS.ds}">${x509DataXml(der)}</ds:KeyInfo></md:KeyDescriptor>`)
+    .join('');
   // Schema order within IDPSSODescriptor: KeyDescriptor*, NameIDFormat*, SingleSignOnService+.
   let sso = '';
   if (opts.singleSignOnService) {
@@ -28,7 +41,7 @@ export function buildIdpMetadata(config: Saml2Config, signingCertDer: string, op
   return (
     `<md:EntityDescriptor xmlns:md="${NS.md}"${attrs({ entityID: config.issuer })}>` +
     `<md:IDPSSODescriptor${attrs({ protocolSupportEnumeration: SAML20_PROTOCOL })}>` +
-    `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="${NS.ds}">${x509DataXml(der)}</ds:KeyInfo></md:KeyDescriptor>` +
+    keyDescriptors +
     `<md:NameIDFormat>${escapeText(config.nameIdFormat || NAMEID_UNSPECIFIED, 'nameIdFormat')}</md:NameIDFormat>` +
     sso +
     `</md:IDPSSODescriptor></md:EntityDescriptor>`
