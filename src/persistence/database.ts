@@ -73,10 +73,17 @@ export class Database {
         pool: { min: 1, max: 1 },
       });
       const db = new Database(orm, 'sqlite', target);
-      // WAL lets readers proceed during a write; busy_timeout waits for another process instead of failing.
-      if (target.location !== ':memory:') await db.knex().raw('pragma journal_mode = WAL');
-      await db.knex().raw('pragma busy_timeout = 5000');
-      await db.knex().raw('pragma synchronous = NORMAL');
+      try {
+        // busy_timeout first: it makes the next statements wait for another process instead of failing.
+        await db.knex().raw('pragma busy_timeout = 10000');
+        // WAL lets readers proceed during a write; NORMAL syncs at checkpoints, which WAL keeps durable
+        // against process crashes.
+        if (target.location !== ':memory:') await db.knex().raw('pragma journal_mode = WAL');
+        await db.knex().raw('pragma synchronous = NORMAL');
+      } catch (e) {
+        await orm.close(true);
+        throw e;
+      }
       return db;
     }
     if (target.schema) {
