@@ -32,6 +32,7 @@ import { loadPlugins } from './plugins/loader.js';
 import { CustomTokenTypes, SamlPluginRegistry } from './plugins/registry.js';
 import { customProviderAdapter, customValidatorAdapter } from './plugins/custom-tokens.js';
 import { createHttpApp, type HttpApp } from './http/server.js';
+import { WriteBatcher } from './persistence/write-batcher.js';
 import type { Services } from './services.js';
 import { loadDemoData } from './seeds.js';
 
@@ -44,6 +45,8 @@ export class StartupError extends Error {
 
 export interface Tessera {
   url: string;
+  /** Drops cached configuration at once (a sibling process reported a change). */
+  configChangedElsewhere(): void;
   services: Services;
   http: HttpApp;
   /** The generated admin password, when one was generated at this start. */
@@ -69,21 +72,31 @@ function resolveMasterKey(config: Config, db: Database, log: Logger): Buffer {
   return key;
 }
 
-export async function startTessera(config: Config, opts: { log?: Logger; listen?: boolean } = {}): Promise<Tessera> {
+export interface StartOptions {
+  log?: Logger;
+  /** false: build everything but do not listen (tests, tools). */
+  listen?: boolean;
+  /** Called after this process changed instances or keys, to tell sibling processes without waiting for their poll. */
+  onConfigChange?: () => void;
+}
+
+export async function startTessera(config: Config, opts: StartOptions = {}): Promise<Tessera> {
   const log = opts.log ?? createLogger(config.logLevel);
   const db = await Database.open(config.databaseUrl);
   const cleanup: Array<() => Promise<void> | void> = [() => db.close()];
   try {
     const masterKey = resolveMasterKey(config, db, log);
     const version = new ConfigVersion(db);
-    const audit = new DbAuditStore(db, log);
+    version.onLocalBump = opts.onConfigChange;
+    const writer = new WriteBatcher(db);
+    const audit = new DbAuditStore(db, log, writer);
     const identity = new IdentityService(db, {
       sessionTtlSeconds: config.sessionTtlSeconds,
       authMaxFailures: config.authMaxFailures,
       authWindowSeconds: config.authWindowSeconds,
     });
     const keys = new KeyStore(db, masterKey, { commonNamePrefix: 'Tessera', onChange: () => version.bump() });
-    const issued = new DbIssuedTokenStore(db);
+    const issued = new DbIssuedTokenStore(db, writer);
     const replay = new DbReplayStore(db);
     const instanceStore = new DbInstanceStore(db);
     const instances = new CachedInstances(instanceStore);
@@ -157,10 +170,6 @@ export async function startTessera(config: Config, opts: { log?: Logger; listen?
 
     let url = config.publicUrl;
     if (opts.listen !== false) url = await http.listen(config.port, config.host);
-    if (generatedAdminPassword) {
-      // Printed once, on the first start only: it is not stored anywhere in clear.
-      process.stdout.write(`Generated admin password (shown once): ${generatedAdminPassword}\n`);
-    }
     if (demo?.loaded) log.info('loaded demo data', { users: demo.users, instances: demo.instances, demoPki: demo.pki });
     let stopped = false;
     return {
@@ -168,6 +177,7 @@ export async function startTessera(config: Config, opts: { log?: Logger; listen?
       services,
       http,
       generatedAdminPassword,
+      configChangedElsewhere: () => version.changedElsewhere(),
       async stop() {
         if (stopped) return;
         stopped = true;

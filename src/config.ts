@@ -20,6 +20,8 @@ export interface Config {
   /** How often expired records, sessions and used proofs are purged. */
   purgeIntervalMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** Worker processes serving the port (node:cluster); 'auto' = one per core. In-memory SQLite always runs one. */
+  workers: number | 'auto';
 }
 
 export class ConfigError extends Error {
@@ -45,6 +47,12 @@ function bool(env: NodeJS.ProcessEnv, name: string, def: boolean): boolean {
   if (['true', '1', 'yes', 'on'].includes(v)) return true;
   if (['false', '0', 'no', 'off'].includes(v)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function workers(env: NodeJS.ProcessEnv): number | 'auto' {
+  const raw = env.TESSERA_WORKERS?.trim();
+  if (!raw || raw === 'auto') return 'auto';
+  return int(env, 'TESSERA_WORKERS', 1, 1, 64);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -89,5 +97,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     configPollMs: int(env, 'TESSERA_CONFIG_POLL_MS', 250, 50, 60000),
     purgeIntervalMs: int(env, 'TESSERA_PURGE_INTERVAL_MS', 60000, 1000, 86400000),
     logLevel,
+    workers: workers(env),
   };
 }

@@ -82,6 +82,7 @@ export class IdentityService implements IdentityProvider {
   private readonly scryptParams: ScryptParams;
   private readonly now: () => Date;
   private dummyHash: Promise<string> | undefined;
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(
     private readonly db: Database,
@@ -121,24 +122,19 @@ export class IdentityService implements IdentityProvider {
     throw new RateLimitedError(Math.max(1, Math.ceil((windowEnd - this.now().getTime()) / 1000)));
   }
 
+  /** One statement (upsert), so concurrent failures and a concurrent reset cannot lose or break a count. */
   private async recordFailure(key: string): Promise<void> {
-    const em = this.db.em();
+    const knex = this.db.knex();
     const now = this.now();
-    const row = await em.findOne(AuthFailureEntity, { key });
-    if (!row) {
-      try {
-        await em.insert(AuthFailureEntity, { key, failures: 1, windowStart: now });
-        return;
-      } catch {
-        // Another request inserted it at the same moment: fall through to the update.
-      }
-    }
-    const fresh = row ?? (await em.findOneOrFail(AuthFailureEntity, { key }));
-    if (fresh.windowStart.getTime() + this.opts.authWindowSeconds * 1000 <= now.getTime()) {
-      await em.nativeUpdate(AuthFailureEntity, { key }, { failures: 1, windowStart: now });
-    } else {
-      await this.db.knex()('auth_failures').where({ key }).increment('failures', 1);
-    }
+    const p = (d: Date) => this.db.dateParam(d);
+    const cutoff = p(new Date(now.getTime() - this.opts.authWindowSeconds * 1000));
+    await knex('auth_failures')
+      .insert({ key, failures: 1, window_start: p(now) })
+      .onConflict('key')
+      .merge({
+        failures: knex.raw('case when auth_failures.window_start <= ? then 1 else auth_failures.failures + 1 end', [cutoff]),
+        window_start: knex.raw('case when auth_failures.window_start <= ? then ? else auth_failures.window_start end', [cutoff, p(now)]),
+      });
   }
 
   private async clearFailures(key: string): Promise<void> {
@@ -152,6 +148,23 @@ export class IdentityService implements IdentityProvider {
   private async checkPassword(username: string, password: string, address: string): Promise<UserEntity | null> {
     if (typeof username !== 'string' || typeof password !== 'string' || username.length > 256 || password.length > 1024) return null;
     const key = this.throttleKey(username, address);
+    // Attempts for one (user, address) run one at a time in this process, so that concurrent correct
+    // passwords are not counted against each other; across processes the pre-count below still bounds guesses.
+    const previous = this.inFlight.get(key) ?? Promise.resolve();
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    const chained = previous.then(() => mine);
+    this.inFlight.set(key, chained);
+    await previous;
+    try {
+      return await this.checkPasswordSerialised(key, username, password);
+    } finally {
+      release();
+      if (this.inFlight.get(key) === chained) this.inFlight.delete(key);
+    }
+  }
+
+  private async checkPasswordSerialised(key: string, username: string, password: string): Promise<UserEntity | null> {
     await this.assertNotThrottled(key);
     // The attempt is counted before the slow hash check, and the count read back: concurrent requests cannot
     // all pass the check above and get more than authMaxFailures guesses. A correct password clears it below.

@@ -110,6 +110,11 @@ export class Database {
     return new Database(orm, 'postgresql', target);
   }
 
+  /** A date as raw SQL parameter, in the representation MikroORM uses for this dialect. */
+  dateParam(d: Date): Date | number {
+    return this.dialect === 'sqlite' ? d.getTime() : d;
+  }
+
   em(): EntityManager {
     return this.orm.em.fork() as unknown as EntityManager;
   }

@@ -13,6 +13,7 @@ import {
 import type { AuditEventInput, AuditSink, IssuedTokenRecord, IssuedTokenStore, PublishedInstance, ReplayStore, InstanceConfig } from '../engine/types.js';
 import type { Logger } from '../log.js';
 import { createHash } from 'node:crypto';
+import type { WriteBatcher } from './write-batcher.js';
 
 function clip(s: string | undefined | null, n: number): string | null {
   if (s === undefined || s === null) return null;
@@ -20,10 +21,14 @@ function clip(s: string | undefined | null, n: number): string | null {
 }
 
 export class DbIssuedTokenStore implements IssuedTokenStore {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly writer: WriteBatcher,
+  ) {}
 
+  /** Durable when the promise resolves (group commit with other requests' records). */
   async record(rec: Omit<IssuedTokenRecord, 'cancelled'>): Promise<void> {
-    await this.db.em().insert(IssuedTokenEntity, {
+    await this.writer.write('issued', {
       id: randomUUID(),
       tokenId: clip(rec.tokenId, 128)!,
       instanceId: rec.instanceId,
@@ -109,6 +114,7 @@ export class DbAuditStore implements AuditSink {
   constructor(
     private readonly db: Database,
     private readonly log: Logger,
+    private readonly writer: WriteBatcher,
   ) {}
 
   async record(ev: AuditEventInput): Promise<void> {
@@ -127,7 +133,7 @@ export class DbAuditStore implements AuditSink {
       detail: ev.detail ?? null,
     };
     this.log.info('audit', { audit: { ...row, id: undefined } });
-    await this.db.em().insert(AuditEventEntity, row);
+    await this.writer.write('audit', row);
   }
 
   async list(filter: { instance?: string; first: number }): Promise<AuditEventEntity[]> {
@@ -169,8 +175,16 @@ export class ConfigVersion {
 
   constructor(private readonly db: Database) {}
 
+  /** Called after this process changed the configuration (e.g. to tell sibling worker processes at once). */
+  onLocalBump: (() => void) | undefined;
+
   onChange(fn: () => void): void {
     this.listeners.push(fn);
+  }
+
+  /** Another process reported a change: drop caches now rather than at the next poll. */
+  changedElsewhere(): void {
+    this.fire();
   }
 
   async bump(): Promise<void> {
@@ -186,6 +200,7 @@ export class ConfigVersion {
     }
     this.current = value;
     this.fire();
+    this.onLocalBump?.();
   }
 
   private fire(): void {
@@ -267,7 +282,17 @@ export class CachedInstances {
     if (!p) {
       p = this.store.get(name).then((r) => (r ? { id: r.id, config: r.config, createdAt: r.createdAt, updatedAt: r.updatedAt } : null));
       this.cache.set(name, p);
-      p.catch(() => this.cache.delete(name));
+      // Misses are not cached: a name published a moment ago through another process is found at once, and
+      // random names cannot fill the cache.
+      const cached = p;
+      p.then(
+        (v) => {
+          if (v === null && this.cache.get(name) === cached) this.cache.delete(name);
+        },
+        () => {
+          if (this.cache.get(name) === cached) this.cache.delete(name);
+        },
+      );
     }
     return p;
   }

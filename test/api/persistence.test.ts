@@ -149,7 +149,8 @@ for (const kind of DB_KINDS) {
     try {
       await db.migrate();
       const { DbIssuedTokenStore, DbReplayStore } = await import('../../src/persistence/stores.js');
-      const issued = new DbIssuedTokenStore(db);
+      const { WriteBatcher } = await import('../../src/persistence/write-batcher.js');
+      const issued = new DbIssuedTokenStore(db, new WriteBatcher(db));
       const replay = new DbReplayStore(db);
       const base = { instanceId: 'i-1', instanceName: 'x', subject: 's', type: 'OPENIDCONNECT', issuedAt: new Date() };
       await issued.record({ ...base, tokenId: 'old', tokenHash: 'a'.repeat(64), expiresAt: new Date(Date.now() - 10_000) });

@@ -55,6 +55,44 @@ function rawSign(alg: JwsSigningAlgorithm, data: Buffer, key: KeyObject | Buffer
   }
 }
 
+/** The algorithm-specific `crypto.sign` arguments for an asymmetric JWS algorithm. */
+function signParams(alg: Exclude<JwsSigningAlgorithm, 'HS256'>, key: KeyObject): [string | null, KeyObject | Parameters<typeof sign>[2]] {
+  switch (alg) {
+    case 'RS256':
+      return ['sha256', key];
+    case 'RS512':
+      return ['sha512', key];
+    case 'PS256':
+      return ['sha256', { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }];
+    case 'ES256':
+      return ['sha256', { key, dsaEncoding: 'ieee-p1363' }];
+    case 'EdDSA':
+      return [null, key];
+  }
+}
+
+/**
+ * Like signJws, but the asymmetric signature runs on libuv's thread pool (crypto.sign with a callback), so the
+ * event loop keeps serving while RSA works: on a multi-core machine signatures then proceed in parallel.
+ */
+export function signJwsAsync(header: object, payload: object, key: KeyObject | Buffer, alg: JwsSigningAlgorithm): Promise<string> {
+  if (!isJwsSigningAlgorithm(alg)) return Promise.reject(new TypeError(`unsupported JWS algorithm ${String(alg)}`));
+  if (alg === 'HS256' || Buffer.isBuffer(key)) {
+    try {
+      return Promise.resolve(signJws(header, payload, key, alg));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  const signingInput = `${base64url(JSON.stringify({ ...header, alg }))}.${base64url(JSON.stringify(payload))}`;
+  const [digest, params] = signParams(alg, key);
+  return new Promise((resolve, reject) =>
+    sign(digest, Buffer.from(signingInput, 'ascii'), params as KeyObject, (err, sig) =>
+      err ? reject(err) : resolve(`${signingInput}.${sig.toString('base64url')}`),
+    ),
+  );
+}
+
 /** Signs `payload` with `header` (whose `alg` is set to `alg`) and returns the compact serialization. */
 export function signJws(header: object, payload: object, key: KeyObject | Buffer, alg: JwsSigningAlgorithm): string {
   if (!isJwsSigningAlgorithm(alg)) throw new TypeError(`unsupported JWS algorithm ${String(alg)}`);

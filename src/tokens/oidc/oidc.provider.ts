@@ -22,7 +22,7 @@ import type {
   VerifyIssuedResult,
 } from '../../engine/types.js';
 import { REGISTERED_CLAIMS, UNSAFE_KEYS } from './claims.js';
-import { JWS_SIGNING_ALGORITHMS, parseCompactJws, parseJsonPayload, signJws, verifyJwsSignature, type JwsSigningAlgorithm } from './jws.js';
+import { JWS_SIGNING_ALGORITHMS, parseCompactJws, parseJsonPayload, signJws, signJwsAsync, verifyJwsSignature, type JwsSigningAlgorithm } from './jws.js';
 
 /** The issuer an instance uses when `oidc.issuer` is not set: what strict discovery clients expect (API §3). */
 export function defaultIssuer(publicUrl: string, instanceName: string): string {
@@ -145,7 +145,7 @@ export function createOidcProvider(deps: { keys: KeyProvider; publicUrl: string 
       if (key.algorithm !== alg) {
         throw new InternalError(`signing key ${key.kid} is bound to ${key.algorithm}, not ${alg}`);
       }
-      token = signJws({ alg, typ: 'JWT', kid: key.kid }, payload, key.privateKey, alg);
+      token = await signJwsAsync({ alg, typ: 'JWT', kid: key.kid }, payload, key.privateKey, alg);
     }
 
     return {
