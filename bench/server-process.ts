@@ -35,12 +35,34 @@ export interface ServerProcess {
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
+function ownCpuTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the ")" that closes the command name; utime and stime are fields 14 and 15.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]);
+}
+
+/** Child processes of `pid` (the worker processes of a node:cluster server). */
+function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** CPU of the server process and its worker processes (live ones; a worker that exited is not counted). */
 function procCpuSeconds(pid: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the ")" that closes the command name; utime and stime are fields 14 and 15.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) / CLOCK_TICKS;
+    let ticks = ownCpuTicks(pid);
+    for (const child of childPids(pid)) {
+      try {
+        ticks += ownCpuTicks(child);
+      } catch {
+        /* exited meanwhile */
+      }
+    }
+    return ticks / CLOCK_TICKS;
   } catch {
     return Number.NaN;
   }

@@ -30,9 +30,16 @@ function knownStartError(e: unknown): boolean {
   );
 }
 
+/**
+ * 'auto': one worker per core on PostgreSQL. On SQLite one process: the file has a single writer, and processes
+ * contending for it wait on SQLite's sleeping busy handler, which costs more than a second event loop gains —
+ * signatures still use every core through the thread pool. In-memory SQLite must be one process (each would
+ * have its own database).
+ */
 function workerCount(config: Config): number {
-  if (config.databaseUrl === 'sqlite::memory:') return 1; // each process would have its own database
-  return config.workers === 'auto' ? Math.max(1, availableParallelism()) : config.workers;
+  if (config.databaseUrl === 'sqlite::memory:') return 1;
+  if (config.workers !== 'auto') return config.workers;
+  return config.databaseUrl.startsWith('sqlite:') ? 1 : Math.max(1, availableParallelism());
 }
 
 function readyLine(url: string): string {

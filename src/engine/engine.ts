@@ -139,9 +139,11 @@ export class Engine implements TokenEngine {
       }
       const issued = await provider.issue(subject, output, { instance: inst, request: req, now: this.clock.now(), inputType: inType! });
       const sender = output.type === 'SAML2' && output.subjectConfirmation === 'SENDER_VOUCHES' ? req.caller?.username : undefined;
+      const audited = { inputType: inType, outputType: outType, subject: subject.name, detail: sender ? { sender, tokenId: issued.tokenId } : { tokenId: issued.tokenId } };
       if (inst.config.persistIssuedTokens) {
-        // Durable before the response is sent: the caller may validate or cancel at once.
-        await this.deps.issued.record({
+        // Durable before the response is sent: the caller may validate or cancel at once. The record and the
+        // audit event are written together (one group commit), not one after the other.
+        const record = this.deps.issued.record({
           tokenId: issued.tokenId,
           instanceId: inst.id,
           instanceName: inst.config.name,
@@ -152,8 +154,11 @@ export class Engine implements TokenEngine {
           expiresAt: issued.expiresAt,
           sender,
         });
+        const event = this.audit('translate', instanceName, req, 'OK', audited);
+        await Promise.all([record, event]);
+      } else {
+        await this.audit('translate', instanceName, req, 'OK', audited);
       }
-      await this.audit('translate', instanceName, req, 'OK', { inputType: inType, outputType: outType, subject: subject.name, detail: sender ? { sender, tokenId: issued.tokenId } : { tokenId: issued.tokenId } });
       return issued;
     } catch (e) {
       await this.audit('translate', instanceName, req, publicCode(e), { inputType: inType, outputType: outType, subject: subject?.name });

@@ -4,7 +4,6 @@
  * that holds its row — so a token is durable before its response is sent, at a fraction of the round trips.
  */
 import type { Database } from './database.js';
-import { AuditEventEntity, IssuedTokenEntity } from './entities.js';
 
 type Kind = 'issued' | 'audit';
 
@@ -14,8 +13,6 @@ interface Pending {
   resolve: () => void;
   reject: (e: unknown) => void;
 }
-
-const ENTITY = { issued: IssuedTokenEntity, audit: AuditEventEntity } as const;
 
 export class WriteBatcher {
   private queue: Pending[] = [];
@@ -52,27 +49,42 @@ export class WriteBatcher {
     }
   }
 
+  /** An entity-shaped row as column values for this dialect (the representation MikroORM reads back). */
+  private columns(row: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(row)) {
+      const col = k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+      if (v instanceof Date) out[col] = this.db.dateParam(v);
+      else if (typeof v === 'boolean') out[col] = this.db.dialect === 'sqlite' ? (v ? 1 : 0) : v;
+      else if (v !== null && typeof v === 'object') out[col] = JSON.stringify(v);
+      else out[col] = v ?? null;
+    }
+    return out;
+  }
+
   private async commit(batch: Pending[]): Promise<void> {
-    const issued = batch.filter((p) => p.kind === 'issued').map((p) => p.row);
-    const audit = batch.filter((p) => p.kind === 'audit').map((p) => p.row);
-    try {
-      await this.db.em().transactional(async (em) => {
-        if (issued.length) await em.insertMany(IssuedTokenEntity, issued as never);
-        if (audit.length) await em.insertMany(AuditEventEntity, audit as never);
-      });
-      for (const p of batch) p.resolve();
-    } catch (e) {
-      if (batch.length === 1) {
-        batch[0].reject(e);
-        return;
-      }
-      // One bad row must not fail its neighbours: write them one by one and answer each on its own.
-      for (const p of batch) {
-        try {
-          await this.db.em().insert(ENTITY[p.kind], p.row as never);
-          p.resolve();
-        } catch (err) {
-          p.reject(err);
+    // The hot path: one multi-row statement per table, straight to the driver. Each statement commits on its
+    // own, which is all durability needs (the rows are independent).
+    for (const kind of ['issued', 'audit'] as const) {
+      const group = batch.filter((p) => p.kind === kind);
+      if (group.length === 0) continue;
+      const table = kind === 'issued' ? 'issued_tokens' : 'audit_events';
+      try {
+        await this.db.knex()(table).insert(group.map((p) => this.columns(p.row)));
+        for (const p of group) p.resolve();
+      } catch (e) {
+        if (group.length === 1) {
+          group[0].reject(e);
+          continue;
+        }
+        // One bad row must not fail its neighbours (the statement wrote none): write them one by one.
+        for (const p of group) {
+          try {
+            await this.db.knex()(table).insert(this.columns(p.row));
+            p.resolve();
+          } catch (err) {
+            p.reject(err);
+          }
         }
       }
     }

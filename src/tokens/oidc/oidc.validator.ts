@@ -1,11 +1,11 @@
 /**
  * Validates OpenID Connect ID tokens from trusted issuers (OPENIDCONNECT input, API §3 "OIDC input").
  *
- * Every token is hostile until jose has verified its signature with a key from the issuer's configured key
+ * Every token is hostile until its signature verifies (node:crypto) with a key from the issuer's configured key
  * source. Before that, only the protected header and the `iss` claim are read, and only to pick the key: the
  * header's algorithm must fit that key source (RFC 8725 §3.1), and the header can never supply a key itself.
  */
-import { errors as joseErrors, importJWK, jwtVerify, type JWK, type JWTPayload } from 'jose';
+import { constants, createPublicKey, verify as cryptoVerify, createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { BadUserInputError, InternalError, InvalidTokenError } from '../../engine/errors.js';
 import type { Attributes, OidcTrustConfig, TokenInput, TokenValidator, ValidatorContext, VerifiedSubject } from '../../engine/types.js';
 import { REGISTERED_CLAIMS, UNSAFE_KEYS } from './claims.js';
@@ -88,25 +88,74 @@ function isExplicitlyTypedOtherJwt(typ: unknown): boolean {
   return t.endsWith('+jwt');
 }
 
-function joseFailure(e: unknown): InvalidTokenError {
-  if (e instanceof joseErrors.JWTExpired) return new InvalidTokenError('The ID token has expired.', e);
-  if (e instanceof joseErrors.JWTClaimValidationFailed) {
-    const claim = e.claim;
-    if (e.reason === 'missing') return new InvalidTokenError(`The ID token has no "${claim}" claim.`, e);
-    if (claim === 'aud') return new InvalidTokenError('The ID token is not meant for this audience.', e);
-    if (claim === 'iss') return new InvalidTokenError('The ID token comes from an untrusted issuer.', e);
-    if (claim === 'nbf') return new InvalidTokenError('The ID token is not valid yet (nbf).', e);
-    return new InvalidTokenError(`The ID token's "${claim}" claim is not valid.`, e);
+type JWTPayload = Record<string, unknown> & { sub?: string; iat?: number; exp?: number; nbf?: number; azp?: string; auth_time?: number };
+
+/** A signature that does not verify with one key (another key with the same kid may still verify it). */
+class SignatureMismatchError extends InvalidTokenError {
+  constructor() {
+    super('The ID token signature does not verify.');
   }
-  if (e instanceof joseErrors.JWSSignatureVerificationFailed) {
-    return new InvalidTokenError('The ID token signature does not verify.', e);
+}
+
+const HASH: Record<string, string> = { '256': 'sha256', '384': 'sha384', '512': 'sha512' };
+const CURVE: Record<string, { name: string; size: number }> = { ES256: { name: 'prime256v1', size: 64 }, ES384: { name: 'secp384r1', size: 96 } };
+
+/**
+ * Verifies a JWS signature with node:crypto and a key the trust configuration supplied (RFC 7518 §3). The key
+ * type must fit the algorithm (RFC 8725 §3.1); RSA keys need at least 2048 bits (RFC 7518 §3.3).
+ */
+function verifySignature(alg: string, signingInput: string, signature: Buffer, key: KeyObject | Uint8Array): boolean {
+  const data = Buffer.from(signingInput, 'ascii');
+  if (alg === 'HS256') {
+    if (!(key instanceof Uint8Array)) return false;
+    const expected = createHmac('sha256', key).update(data).digest();
+    return signature.length === expected.length && timingSafeEqual(signature, expected);
   }
-  if (e instanceof joseErrors.JOSEAlgNotAllowed) {
-    return new InvalidTokenError('The ID token algorithm is not allowed for this issuer.', e);
+  if (key instanceof Uint8Array) return false;
+  const family = alg.slice(0, 2);
+  const hash = HASH[alg.slice(2)];
+  if (family === 'RS' || family === 'PS') {
+    if (key.asymmetricKeyType !== 'rsa' || (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048 || !hash) {
+      throw new InvalidTokenError("The issuer's key cannot verify this ID token.");
+    }
+    if (family === 'RS') return cryptoVerify(hash, data, key, signature);
+    return cryptoVerify(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(2)) / 8 }, signature);
   }
-  if (e instanceof joseErrors.JOSEError) return new InvalidTokenError('The ID token is malformed.', e);
-  // jose reports keys that cannot serve the algorithm (an RSA modulus under 2048 bits, ...) as TypeError.
-  return new InvalidTokenError("The issuer's key cannot verify this ID token.", e);
+  if (family === 'ES') {
+    const curve = CURVE[alg];
+    if (!curve || key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== curve.name) {
+      throw new InvalidTokenError("The issuer's key cannot verify this ID token.");
+    }
+    // RFC 7518 §3.4: R || S of fixed length, not DER.
+    return signature.length === curve.size && cryptoVerify(hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature);
+  }
+  if (alg === 'EdDSA') {
+    if (key.asymmetricKeyType !== 'ed25519') throw new InvalidTokenError("The issuer's key cannot verify this ID token.");
+    return cryptoVerify(null, data, key, signature);
+  }
+  return false;
+}
+
+/** RFC 7519 §4.1 and OIDC Core §2, with API §3's 60 s skew: the claims an ID token must carry and satisfy. */
+function checkClaims(payload: JWTPayload, trust: OidcTrustConfig, now: Date): JWTPayload {
+  for (const claim of ['sub', 'iat', 'exp'] as const) {
+    if (payload[claim] === undefined) throw new InvalidTokenError(`The ID token has no "${claim}" claim.`);
+  }
+  for (const claim of ['iat', 'exp', 'nbf'] as const) {
+    const v = payload[claim];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new InvalidTokenError(`The ID token's "${claim}" claim is not valid.`);
+  }
+  if (payload.iss !== trust.issuer) throw new InvalidTokenError('The ID token comes from an untrusted issuer.');
+  const aud = payload.aud;
+  if (aud === undefined) throw new InvalidTokenError('The ID token has no "aud" claim.');
+  const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
+  if (!audiences.some((a) => typeof a === 'string' && trust.audience.includes(a))) {
+    throw new InvalidTokenError('The ID token is not meant for this audience.');
+  }
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  if ((payload.exp as number) <= nowSeconds - CLOCK_SKEW_SECONDS) throw new InvalidTokenError('The ID token has expired.');
+  if (payload.nbf !== undefined && payload.nbf > nowSeconds + CLOCK_SKEW_SECONDS) throw new InvalidTokenError('The ID token is not valid yet (nbf).');
+  return payload;
 }
 
 interface JwksCacheEntry {
@@ -131,7 +180,6 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): TokenValidato
   const cache = new Map<string, JwksCacheEntry>();
   const inflight = new Map<string, Promise<JwkRecord[]>>();
   // Imported keys, per JWK object and algorithm: importing is the costly part of a verification.
-  const imported = new WeakMap<JwkRecord, Map<string, Promise<CryptoKey | Uint8Array>>>();
 
   function cacheKey(trust: OidcTrustConfig, uri: string): string {
     return `${trust.issuer}\n${uri}`;
@@ -186,36 +234,27 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): TokenValidato
     return { found: sameKid.length > 0, fitting: sameKid.filter((k) => jwkFitsAlgorithm(k, alg)) };
   }
 
-  function importKey(jwk: JwkRecord, alg: string): Promise<CryptoKey | Uint8Array> {
-    let perAlg = imported.get(jwk);
-    if (!perAlg) imported.set(jwk, (perAlg = new Map()));
-    let keyPromise = perAlg.get(alg);
-    if (!keyPromise) {
+  const imported = new WeakMap<JwkRecord, KeyObject>();
+
+  function importKey(jwk: JwkRecord): KeyObject {
+    let key = imported.get(jwk);
+    if (!key) {
       // Only the public members: an `ext` or `key_ops` quirk in a foreign JWK must not change how it imports.
       const { kty, crv, n, e, x, y } = jwk;
-      const publicJwk = Object.fromEntries(Object.entries({ kty, crv, n, e, x, y }).filter(([, v]) => v !== undefined)) as JWK;
-      keyPromise = importJWK(publicJwk, alg);
-      perAlg.set(alg, keyPromise);
-      keyPromise.catch(() => perAlg.delete(alg));
+      const publicJwk = Object.fromEntries(Object.entries({ kty, crv, n, e, x, y }).filter(([, v]) => v !== undefined));
+      key = createPublicKey({ key: publicJwk as never, format: 'jwk' });
+      imported.set(jwk, key);
     }
-    return keyPromise;
+    return key;
   }
 
-  async function verifyWith(token: string, key: CryptoKey | Uint8Array, alg: string, trust: OidcTrustConfig, now: Date): Promise<JWTPayload> {
-    try {
-      const { payload } = await jwtVerify(token, key, {
-        algorithms: [alg],
-        issuer: trust.issuer,
-        audience: trust.audience,
-        clockTolerance: CLOCK_SKEW_SECONDS,
-        // OIDC Core §2 / API §3: sub, iat and exp are required.
-        requiredClaims: ['sub', 'iat', 'exp'],
-        currentDate: now,
-      });
-      return payload;
-    } catch (e) {
-      throw joseFailure(e);
-    }
+  function verifyWith(parsed: ParsedCompactJws, key: KeyObject | Uint8Array, alg: string, trust: OidcTrustConfig, now: Date): JWTPayload {
+    // RFC 7515 §4.1.11: no extension we would have to understand; RFC 7797 unencoded payloads are not ID tokens.
+    if (parsed.header.crit !== undefined || parsed.header.b64 !== undefined) throw new InvalidTokenError('The ID token is malformed.');
+    if (!verifySignature(alg, parsed.signingInput, parsed.signature, key)) throw new SignatureMismatchError();
+    const payload = decodeUnverifiedClaims(parsed);
+    if (!payload) throw new InvalidTokenError('The ID token is malformed.');
+    return checkClaims(payload as JWTPayload, trust, now);
   }
 
   async function verifyWithJwks(
@@ -258,19 +297,19 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): TokenValidato
     let lastError: unknown;
     // Several keys may share a kid (rare, but allowed by RFC 7517 §4.5): the token verifies if one of them works.
     for (const jwk of fitting) {
-      let key: CryptoKey | Uint8Array;
+      let key: KeyObject;
       try {
-        key = await importKey(jwk, alg);
+        key = importKey(jwk);
       } catch (e) {
         lastError = new InvalidTokenError("The issuer's key cannot be used.", e);
         continue;
       }
       try {
-        return await verifyWith(token, key, alg, trust, now);
+        return verifyWith(parsed, key, alg, trust, now);
       } catch (e) {
         lastError = e;
         // Only a signature mismatch is worth trying the next key for; claim failures are final.
-        if (!(e instanceof InvalidTokenError && e.cause instanceof joseErrors.JWSSignatureVerificationFailed)) break;
+        if (!(e instanceof SignatureMismatchError)) break;
       }
     }
     throw lastError instanceof InvalidTokenError ? lastError : new InvalidTokenError('The ID token signature does not verify.', lastError);
@@ -324,7 +363,7 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): TokenValidato
       if (secret.byteLength < 32) {
         throw new InternalError(`instance ${ctx.instance.config.name}: client secret for ${trust.issuer} is shorter than 32 bytes`);
       }
-      payload = await verifyWith(token, secret, alg, trust, ctx.now);
+      payload = verifyWith(parsed, secret, alg, trust, ctx.now);
     } else {
       // RFC 8725 §3.1 / §2.1: a public key must never serve as an HMAC secret (HS/RS confusion).
       if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
