@@ -10,6 +10,8 @@ export interface Logger {
   info(msg: string, fields?: Record<string, unknown>): void;
   warn(msg: string, fields?: Record<string, unknown>): void;
   error(msg: string, fields?: Record<string, unknown>): void;
+  /** Whether a line of this level would be written (to skip building costly fields). */
+  enabled(level: LogLevel): boolean;
 }
 
 export function createLogger(level: LogLevel | 'silent' = 'info', write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Logger {
@@ -23,6 +25,7 @@ export function createLogger(level: LogLevel | 'silent' = 'info', write: (line: 
     info: (m, f) => emit('info', m, f),
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
+    enabled: (lvl) => ORDER[lvl] >= min,
   };
 }
 

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ERROR_TABLE, INTERNAL_MESSAGE, TesseraError } from '../engine/errors.js';
 import type { Caller, RequestContext } from '../engine/types.js';
 import type { Services } from '../services.js';
@@ -104,6 +105,8 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
     includeStacktraceInErrorResponses: false,
     validationRules: VALIDATION_RULES,
     formatError: makeFormatError(log),
+    // Apollo's landing pages load from a CDN; GraphiQL at /graphiql is served locally instead.
+    plugins: [ApolloServerPluginLandingPageDisabled()],
     logger: { debug: () => {}, info: () => {}, warn: (m) => log.warn(String(m)), error: (m) => log.error(String(m)) },
   });
   await apollo.start();

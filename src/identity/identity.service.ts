@@ -294,7 +294,7 @@ export class IdentityService implements IdentityProvider {
     const em = this.db.em();
     const user = await em.findOne(UserEntity, { username });
     if (!user) throw new NotFoundError(`User ${username} does not exist.`);
-    await em.transactional(async (tx) => {
+    await this.db.transaction(async (tx) => {
       await tx.nativeUpdate(SessionEntity, { userId: user.id, endedAt: null }, { endedAt: this.now() });
       await tx.nativeDelete(UserEntity, { id: user.id });
     });

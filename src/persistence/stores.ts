@@ -132,7 +132,7 @@ export class DbAuditStore implements AuditSink {
       clientAddress: clip(ev.clientAddress, 64),
       detail: ev.detail ?? null,
     };
-    this.log.info('audit', { audit: { ...row, id: undefined } });
+    if (this.log.enabled('info')) this.log.info('audit', { audit: { ...row, id: undefined } });
     await this.writer.write('audit', row);
   }
 

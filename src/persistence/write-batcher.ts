@@ -7,6 +7,9 @@ import type { Database } from './database.js';
 
 type Kind = 'issued' | 'audit';
 
+/** Property name → column name (MikroORM's underscore naming), computed once per property. */
+const COLUMN = new Map<string, string>();
+
 interface Pending {
   kind: Kind;
   row: Record<string, unknown>;
@@ -52,8 +55,13 @@ export class WriteBatcher {
   /** An entity-shaped row as column values for this dialect (the representation MikroORM reads back). */
   private columns(row: Record<string, unknown>): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(row)) {
-      const col = k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+    for (const k in row) {
+      const v = row[k];
+      let col = COLUMN.get(k);
+      if (col === undefined) {
+        col = k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+        COLUMN.set(k, col);
+      }
       if (v instanceof Date) out[col] = this.db.dateParam(v);
       else if (typeof v === 'boolean') out[col] = this.db.dialect === 'sqlite' ? (v ? 1 : 0) : v;
       else if (v !== null && typeof v === 'object') out[col] = JSON.stringify(v);

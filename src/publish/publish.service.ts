@@ -39,7 +39,7 @@ export class PublishService {
       const config = validateInstanceInput(input, this.validation());
       const now = new Date();
       const row: InstanceRow = { id: randomUUID(), name: config.name, config, createdAt: now, updatedAt: now };
-      await this.db.em().transactional(async (em) => {
+      await this.db.transaction(async (em) => {
         if (await em.findOne(StsInstanceEntity, { name: config.name })) throw new ConflictError(`Instance ${config.name} already exists.`);
         try {
           await em.insert(StsInstanceEntity, { ...row, config: config as unknown as Record<string, unknown> });
@@ -64,7 +64,7 @@ export class PublishService {
       if (!existing) throw new NotFoundError(`Instance ${name} does not exist.`);
       const config = validateInstanceInput(input, { ...this.validation(), existing: existing.config, nameMustEqual: name });
       const updatedAt = new Date();
-      await this.db.em().transactional(async (em) => {
+      await this.db.transaction(async (em) => {
         const n = await em.nativeUpdate(StsInstanceEntity, { id: existing.id }, { config: config as unknown as Record<string, unknown>, updatedAt });
         if (n === 0) throw new NotFoundError(`Instance ${name} does not exist.`);
       });

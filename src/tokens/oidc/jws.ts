@@ -6,6 +6,7 @@
  * module only verifies tokens whose algorithm and key the caller already pinned.
  */
 import { constants, createHmac, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { parallelKey } from '../../keys/parallel-key.js';
 
 export const JWS_SIGNING_ALGORITHMS = ['RS256', 'RS512', 'PS256', 'ES256', 'EdDSA', 'HS256'] as const;
 export type JwsSigningAlgorithm = (typeof JWS_SIGNING_ALGORITHMS)[number];
@@ -85,7 +86,7 @@ export function signJwsAsync(header: object, payload: object, key: KeyObject | B
     }
   }
   const signingInput = `${base64url(JSON.stringify({ ...header, alg }))}.${base64url(JSON.stringify(payload))}`;
-  const [digest, params] = signParams(alg, key);
+  const [digest, params] = signParams(alg, parallelKey(key));
   return new Promise((resolve, reject) =>
     sign(digest, Buffer.from(signingInput, 'ascii'), params as KeyObject, (err, sig) =>
       err ? reject(err) : resolve(`${signingInput}.${sig.toString('base64url')}`),

@@ -10,6 +10,7 @@
  */
 import { createHash, sign as cryptoSign, verify as cryptoVerify, type BinaryLike, type KeyLike, type KeyObject } from 'node:crypto';
 import { SignedXml, type SignatureAlgorithm } from 'xml-crypto';
+import { parallelKey } from '../../keys/parallel-key.js';
 import type { SigningKey } from '../../engine/types.js';
 import type { CanonicalAssertion } from './assertion-builder.js';
 import { ALG, NS, x509DataXml } from './xml.js';
@@ -88,7 +89,7 @@ export async function signCanonical(assertion: CanonicalAssertion, key: SigningK
   assertKeyFits(spec, key.privateKey);
   const digest = createHash(spec.hash).update(assertion.head).update(assertion.tail).digest('base64');
   const signed = Buffer.from(signedInfoXml(spec, assertion.id, digest, true), 'utf8');
-  const value = (await signBytes(spec, signed, key.privateKey)).toString('base64');
+  const value = (await signBytes(spec, signed, parallelKey(key.privateKey))).toString('base64');
   return (
     assertion.head +
     `<ds:Signature xmlns:ds="${NS.ds}">${signedInfoXml(spec, assertion.id, digest, false)}` +
