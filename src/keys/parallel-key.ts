@@ -1,7 +1,7 @@
 /**
- * Node's crypto jobs lock a private key while they use it, so asynchronous signatures with one KeyObject run one
- * at a time and the event loop waits on that lock when it queues the next. A few independent copies of the key
- * (one per thread-pool thread) let signatures proceed in parallel.
+ * Queuing an asynchronous signature with a key that a thread-pool thread is using makes the event loop wait on
+ * that key's lock in Node's crypto layer. A few independent copies of the key (one per thread-pool thread),
+ * used in turn, shorten that wait (measured: about 23 µs → 15 µs per queued RS256 signature here).
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 
