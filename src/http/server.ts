@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ERROR_TABLE, INTERNAL_MESSAGE, TesseraError } from '../engine/errors.js';
 import type { Caller, RequestContext } from '../engine/types.js';
 import type { Services } from '../services.js';
@@ -105,8 +105,9 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
     includeStacktraceInErrorResponses: false,
     validationRules: VALIDATION_RULES,
     formatError: makeFormatError(log),
-    // Apollo's landing pages load from a CDN; GraphiQL at /graphiql is served locally instead.
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    // Apollo's landing pages load from a CDN; GraphiQL at /graphiql is served locally instead. HTTP caching
+    // hints mean nothing for an STS (every answer is no-store), and computing them wraps every field resolver.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
     logger: { debug: () => {}, info: () => {}, warn: (m) => log.warn(String(m)), error: (m) => log.error(String(m)) },
   });
   await apollo.start();
