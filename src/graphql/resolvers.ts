@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { BadUserInputError } from '../engine/errors.js';
+import { BadUserInputError, publicCode } from '../engine/errors.js';
 import type { TokenInput, TokenOutputRequest } from '../engine/types.js';
 import { instanceEndpoints, toPublicInstance } from '../engine/instance-config.js';
 import { defaultIssuer } from '../tokens/oidc/oidc.provider.js';
@@ -86,7 +86,7 @@ export class AuthResolver {
       await services.audit.record({
         action: 'login',
         target: typeof username === 'string' ? username.slice(0, 128) : undefined,
-        outcome: (e as { code?: string }).code ?? 'INTERNAL',
+        outcome: publicCode(e),
         clientAddress: ctx.clientAddress,
       });
       throw e;
@@ -113,7 +113,7 @@ export class AuthResolver {
       await ctx.services.audit.record({ action: 'changePassword', actor: c.username, target: c.username, outcome: 'OK', clientAddress: ctx.clientAddress });
       return true;
     } catch (e) {
-      await ctx.services.audit.record({ action: 'changePassword', actor: c.username, target: c.username, outcome: (e as { code?: string }).code ?? 'INTERNAL', clientAddress: ctx.clientAddress });
+      await ctx.services.audit.record({ action: 'changePassword', actor: c.username, target: c.username, outcome: publicCode(e), clientAddress: ctx.clientAddress });
       throw e;
     }
   }
@@ -137,7 +137,7 @@ export class UserResolver {
       await audit('OK');
       return userOut(u);
     } catch (e) {
-      await audit((e as { code?: string }).code ?? 'INTERNAL');
+      await audit(publicCode(e));
       throw e;
     }
   }
@@ -153,7 +153,7 @@ export class UserResolver {
       await audit('OK');
       return true;
     } catch (e) {
-      await audit((e as { code?: string }).code ?? 'INTERNAL');
+      await audit(publicCode(e));
       throw e;
     }
   }
@@ -214,7 +214,7 @@ export class KeyResolver {
       await ctx.services.audit.record({ action, actor: admin.username, target: k.kid, outcome: 'OK', clientAddress: ctx.clientAddress, detail: { algorithm: k.algorithm, from: target } });
       return keyOut(k);
     } catch (e) {
-      await ctx.services.audit.record({ action, actor: admin.username, target: target.slice(0, 128), outcome: (e as { code?: string }).code ?? 'INTERNAL', clientAddress: ctx.clientAddress });
+      await ctx.services.audit.record({ action, actor: admin.username, target: target.slice(0, 128), outcome: publicCode(e), clientAddress: ctx.clientAddress });
       throw e;
     }
   }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database } from '../persistence/database.js';
 import { StsInstanceEntity } from '../persistence/entities.js';
 import type { ConfigVersion, DbInstanceStore, InstanceRow } from '../persistence/stores.js';
-import { ConflictError, NotFoundError } from '../engine/errors.js';
+import { ConflictError, NotFoundError, publicCode } from '../engine/errors.js';
 import type { AuditSink, InstanceConfig } from '../engine/types.js';
 import { validateInstanceInput, type ValidateOptions } from '../engine/instance-config.js';
 
@@ -53,7 +53,7 @@ export class PublishService {
       await this.record('publishInstance', config.name, 'OK', ctx);
       return row;
     } catch (e) {
-      await this.record('publishInstance', typeof name === 'string' ? name : undefined, codeOf(e), ctx);
+      await this.record('publishInstance', typeof name === 'string' ? name : undefined, publicCode(e), ctx);
       throw e;
     }
   }
@@ -72,7 +72,7 @@ export class PublishService {
       await this.record('updateInstance', name, 'OK', ctx);
       return { ...existing, config, updatedAt };
     } catch (e) {
-      await this.record('updateInstance', name, codeOf(e), ctx);
+      await this.record('updateInstance', name, publicCode(e), ctx);
       throw e;
     }
   }
@@ -85,7 +85,7 @@ export class PublishService {
       await this.record('deleteInstance', name, 'OK', ctx);
       return true;
     } catch (e) {
-      await this.record('deleteInstance', name, codeOf(e), ctx);
+      await this.record('deleteInstance', name, publicCode(e), ctx);
       throw e;
     }
   }
@@ -95,10 +95,5 @@ export class PublishService {
   }
 }
 
-function codeOf(e: unknown): string {
-  return (e as { code?: string })?.code && typeof (e as { code?: unknown }).code === 'string' && /^[A-Z_]+$/.test((e as { code: string }).code)
-    ? (e as { code: string }).code
-    : 'INTERNAL';
-}
 
 export type { InstanceConfig };
