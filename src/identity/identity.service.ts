@@ -103,18 +103,7 @@ export class IdentityService implements IdentityProvider {
     return sha256Hex(`${username.toLowerCase()}\u0000${address}`);
   }
 
-  private async assertNotThrottled(key: string): Promise<void> {
-    const row = await this.db.em().findOne(AuthFailureEntity, { key });
-    if (!row) return;
-    const now = this.now().getTime();
-    const windowEnd = row.windowStart.getTime() + this.opts.authWindowSeconds * 1000;
-    if (windowEnd <= now) return;
-    if (row.failures >= this.opts.authMaxFailures) {
-      throw new RateLimitedError(Math.max(1, Math.ceil((windowEnd - now) / 1000)));
-    }
-  }
-
-  /** After this attempt was counted: refused when it is beyond the allowed number in the window. */
+  /** After this attempt was counted (the upsert restarts an expired window): refused beyond the allowed number. */
   private async assertWithinLimit(key: string): Promise<void> {
     const row = await this.db.em().findOne(AuthFailureEntity, { key });
     if (!row || row.failures <= this.opts.authMaxFailures) return;
@@ -165,9 +154,9 @@ export class IdentityService implements IdentityProvider {
   }
 
   private async checkPasswordSerialised(key: string, username: string, password: string): Promise<UserEntity | null> {
-    await this.assertNotThrottled(key);
-    // The attempt is counted before the slow hash check, and the count read back: concurrent requests cannot
-    // all pass the check above and get more than authMaxFailures guesses. A correct password clears it below.
+    // The attempt is counted before the slow hash check and the count read back, so no interleaving of requests
+    // gets more than authMaxFailures guesses in a window; once over, even a correct password is refused. A correct
+    // password within the limit clears the count below.
     await this.recordFailure(key);
     await this.assertWithinLimit(key);
     const user = await this.db.em().findOne(UserEntity, { username });

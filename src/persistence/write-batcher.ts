@@ -1,7 +1,8 @@
 /**
  * Group commit for the per-token writes (issued-token records and audit events): rows queued while a write is
- * in flight go to the database together, in one transaction, and each caller is answered only after the commit
- * that holds its row — so a token is durable before its response is sent, at a fraction of the round trips.
+ * in flight go to the database together — one multi-row insert per table — and each caller is answered only
+ * after the statement that holds its row has committed, so a token is durable before its response is sent, at
+ * a fraction of the round trips.
  */
 import type { Database } from './database.js';
 

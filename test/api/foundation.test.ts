@@ -238,6 +238,14 @@ for (const db of DB_KINDS) {
       assert.ok(!/PRIVATE KEY|"d":/.test(all));
     });
 
+    test('list sizes are bounded: issuedTokens and auditEvents refuse an out-of-range first', async () => {
+      for (const q of ['{ issuedTokens(first: 0) { tokenId } }', '{ issuedTokens(first: 501) { tokenId } }', '{ auditEvents(first: 0) { action } }', '{ auditEvents(first: 1001) { action } }']) {
+        const r = await s.gql(q, {}, s.adminToken);
+        assert.equal(codeOf(r), 'BAD_USER_INPUT', q);
+        assert.equal(r.errors![0].extensions!.field, 'first');
+      }
+    });
+
     test('a default RSA signing key exists after the first start', async () => {
       const keys = (await s.gql('{ keys { algorithm status } }', {}, s.adminToken)).data.keys as Array<{ algorithm: string; status: string }>;
       assert.ok(keys.some((k) => k.algorithm === 'RS256' && k.status === 'ACTIVE'));

@@ -33,29 +33,6 @@ function isJwsSigningAlgorithm(alg: string): alg is JwsSigningAlgorithm {
   return (JWS_SIGNING_ALGORITHMS as readonly string[]).includes(alg);
 }
 
-function rawSign(alg: JwsSigningAlgorithm, data: Buffer, key: KeyObject | Buffer): Buffer {
-  if (alg === 'HS256') {
-    if (!Buffer.isBuffer(key)) throw new TypeError('HS256 needs the secret as bytes');
-    return createHmac('sha256', key).update(data).digest();
-  }
-  if (Buffer.isBuffer(key)) throw new TypeError(`${alg} needs a private KeyObject`);
-  switch (alg) {
-    case 'RS256':
-      return sign('sha256', data, key);
-    case 'RS512':
-      return sign('sha512', data, key);
-    case 'PS256':
-      // RFC 7518 §3.5: RSASSA-PSS with SHA-256, MGF1 with SHA-256, salt as long as the hash (32 bytes).
-      return sign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
-    case 'ES256':
-      // RFC 7518 §3.4: the signature is R || S (64 bytes), not the DER structure OpenSSL produces by default.
-      return sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
-    case 'EdDSA':
-      // RFC 8037 §3.1: Ed25519 hashes internally, so no digest is named.
-      return sign(null, data, key);
-  }
-}
-
 /** The algorithm-specific `crypto.sign` arguments for an asymmetric JWS algorithm. */
 function signParams(alg: Exclude<JwsSigningAlgorithm, 'HS256'>, key: KeyObject): [string | null, KeyObject | Parameters<typeof sign>[2]] {
   switch (alg) {
@@ -64,12 +41,25 @@ function signParams(alg: Exclude<JwsSigningAlgorithm, 'HS256'>, key: KeyObject):
     case 'RS512':
       return ['sha512', key];
     case 'PS256':
+      // RFC 7518 §3.5: RSASSA-PSS with SHA-256, MGF1 with SHA-256, salt as long as the hash (32 bytes).
       return ['sha256', { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }];
     case 'ES256':
+      // RFC 7518 §3.4: the signature is R || S (64 bytes), not the DER structure OpenSSL produces by default.
       return ['sha256', { key, dsaEncoding: 'ieee-p1363' }];
     case 'EdDSA':
+      // RFC 8037 §3.1: Ed25519 hashes internally, so no digest is named.
       return [null, key];
   }
+}
+
+function rawSign(alg: JwsSigningAlgorithm, data: Buffer, key: KeyObject | Buffer): Buffer {
+  if (alg === 'HS256') {
+    if (!Buffer.isBuffer(key)) throw new TypeError('HS256 needs the secret as bytes');
+    return createHmac('sha256', key).update(data).digest();
+  }
+  if (Buffer.isBuffer(key)) throw new TypeError(`${alg} needs a private KeyObject`);
+  const [digest, params] = signParams(alg, key);
+  return sign(digest, data, params as KeyObject);
 }
 
 /**
@@ -102,46 +92,54 @@ export function signJws(header: object, payload: object, key: KeyObject | Buffer
   return `${signingInput}.${signature.toString('base64url')}`;
 }
 
+/** JWS algorithms Tessera can verify (RFC 7518 §3): what it issues, plus what trusted issuers may use. */
+const VERIFY: Record<string, { hash: string | null; kind: 'rsa' | 'pss' | 'ec' | 'ed25519' | 'hmac'; curve?: string; size?: number }> = {
+  RS256: { hash: 'sha256', kind: 'rsa' },
+  RS384: { hash: 'sha384', kind: 'rsa' },
+  RS512: { hash: 'sha512', kind: 'rsa' },
+  PS256: { hash: 'sha256', kind: 'pss', size: 32 },
+  PS384: { hash: 'sha384', kind: 'pss', size: 48 },
+  PS512: { hash: 'sha512', kind: 'pss', size: 64 },
+  ES256: { hash: 'sha256', kind: 'ec', curve: 'prime256v1', size: 64 },
+  ES384: { hash: 'sha384', kind: 'ec', curve: 'secp384r1', size: 96 },
+  EdDSA: { hash: null, kind: 'ed25519' },
+  HS256: { hash: 'sha256', kind: 'hmac' },
+};
+
 /**
  * Verifies `signature` over `signingInput` with a key the caller chose for `alg` (public KeyObject, or the
- * HS256 secret). Returns false, never throws, for a signature that does not verify or a key that does not fit.
+ * HS256 secret). The key must fit the algorithm (RFC 8725 §3.1) and RSA keys need 2048 bits (RFC 7518 §3.3).
+ * Returns false, never throws, for a signature that does not verify or a key that does not fit.
  */
-export function verifyJwsSignature(
-  alg: JwsSigningAlgorithm,
-  signingInput: string,
-  signature: Buffer,
-  key: KeyObject | Buffer,
-): boolean {
+export function verifyJwsSignature(alg: string, signingInput: string, signature: Buffer, key: KeyObject | Buffer): boolean {
+  const spec = Object.hasOwn(VERIFY, alg) ? VERIFY[alg] : undefined;
+  if (!spec) return false;
   const data = Buffer.from(signingInput, 'ascii');
   try {
-    if (alg === 'HS256') {
+    if (spec.kind === 'hmac') {
       if (!Buffer.isBuffer(key)) return false;
-      const expected = createHmac('sha256', key).update(data).digest();
+      const expected = createHmac(spec.hash!, key).update(data).digest();
       // Constant-time comparison: an HMAC check must not leak how many leading bytes matched.
       return signature.length === expected.length && timingSafeEqual(signature, expected);
     }
     if (Buffer.isBuffer(key)) return false;
-    switch (alg) {
-      case 'RS256':
-        return key.asymmetricKeyType === 'rsa' && verify('sha256', data, key, signature);
-      case 'RS512':
-        return key.asymmetricKeyType === 'rsa' && verify('sha512', data, key, signature);
-      case 'PS256':
-        return (
-          (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') &&
-          verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)
-        );
-      case 'ES256':
+    switch (spec.kind) {
+      case 'rsa':
+      case 'pss': {
+        const rsa = key.asymmetricKeyType === 'rsa' || (spec.kind === 'pss' && key.asymmetricKeyType === 'rsa-pss');
+        if (!rsa || (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) return false;
+        const opts = spec.kind === 'pss' ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: spec.size } : key;
+        return verify(spec.hash, data, opts, signature);
+      }
+      case 'ec':
         return (
           key.asymmetricKeyType === 'ec' &&
-          key.asymmetricKeyDetails?.namedCurve === 'prime256v1' &&
-          signature.length === 64 &&
-          verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature)
+          key.asymmetricKeyDetails?.namedCurve === spec.curve &&
+          signature.length === spec.size &&
+          verify(spec.hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature)
         );
-      case 'EdDSA':
+      case 'ed25519':
         return key.asymmetricKeyType === 'ed25519' && verify(null, data, key, signature);
-      default:
-        return false;
     }
   } catch {
     return false;

@@ -5,12 +5,12 @@
  * source. Before that, only the protected header and the `iss` claim are read, and only to pick the key: the
  * header's algorithm must fit that key source (RFC 8725 §3.1), and the header can never supply a key itself.
  */
-import { constants, createPublicKey, verify as cryptoVerify, createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { BadUserInputError, InternalError, InvalidTokenError } from '../../engine/errors.js';
 import type { Attributes, OidcTrustConfig, TokenInput, TokenValidator, ValidatorContext, VerifiedSubject } from '../../engine/types.js';
 import { REGISTERED_CLAIMS, UNSAFE_KEYS } from './claims.js';
 import { fetchJwks, JwksFetchError } from './jwks-fetch.js';
-import { parseCompactJws, parseJsonPayload, type ParsedCompactJws } from './jws.js';
+import { parseCompactJws, parseJsonPayload, verifyJwsSignature, type ParsedCompactJws } from './jws.js';
 
 /** API §2: a token field over 64 KiB is BAD_USER_INPUT. */
 export const MAX_ID_TOKEN_BYTES = 64 * 1024;
@@ -95,45 +95,6 @@ class SignatureMismatchError extends InvalidTokenError {
   constructor() {
     super('The ID token signature does not verify.');
   }
-}
-
-const HASH: Record<string, string> = { '256': 'sha256', '384': 'sha384', '512': 'sha512' };
-const CURVE: Record<string, { name: string; size: number }> = { ES256: { name: 'prime256v1', size: 64 }, ES384: { name: 'secp384r1', size: 96 } };
-
-/**
- * Verifies a JWS signature with node:crypto and a key the trust configuration supplied (RFC 7518 §3). The key
- * type must fit the algorithm (RFC 8725 §3.1); RSA keys need at least 2048 bits (RFC 7518 §3.3).
- */
-function verifySignature(alg: string, signingInput: string, signature: Buffer, key: KeyObject | Uint8Array): boolean {
-  const data = Buffer.from(signingInput, 'ascii');
-  if (alg === 'HS256') {
-    if (!(key instanceof Uint8Array)) return false;
-    const expected = createHmac('sha256', key).update(data).digest();
-    return signature.length === expected.length && timingSafeEqual(signature, expected);
-  }
-  if (key instanceof Uint8Array) return false;
-  const family = alg.slice(0, 2);
-  const hash = HASH[alg.slice(2)];
-  if (family === 'RS' || family === 'PS') {
-    if (key.asymmetricKeyType !== 'rsa' || (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048 || !hash) {
-      throw new InvalidTokenError("The issuer's key cannot verify this ID token.");
-    }
-    if (family === 'RS') return cryptoVerify(hash, data, key, signature);
-    return cryptoVerify(hash, data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: Number(alg.slice(2)) / 8 }, signature);
-  }
-  if (family === 'ES') {
-    const curve = CURVE[alg];
-    if (!curve || key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== curve.name) {
-      throw new InvalidTokenError("The issuer's key cannot verify this ID token.");
-    }
-    // RFC 7518 §3.4: R || S of fixed length, not DER.
-    return signature.length === curve.size && cryptoVerify(hash, data, { key, dsaEncoding: 'ieee-p1363' }, signature);
-  }
-  if (alg === 'EdDSA') {
-    if (key.asymmetricKeyType !== 'ed25519') throw new InvalidTokenError("The issuer's key cannot verify this ID token.");
-    return cryptoVerify(null, data, key, signature);
-  }
-  return false;
 }
 
 /** RFC 7519 §4.1 and OIDC Core §2, with API §3's 60 s skew: the claims an ID token must carry and satisfy. */
@@ -248,10 +209,10 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): TokenValidato
     return key;
   }
 
-  function verifyWith(parsed: ParsedCompactJws, key: KeyObject | Uint8Array, alg: string, trust: OidcTrustConfig, now: Date): JWTPayload {
+  function verifyWith(parsed: ParsedCompactJws, key: KeyObject | Buffer, alg: string, trust: OidcTrustConfig, now: Date): JWTPayload {
     // RFC 7515 §4.1.11: no extension we would have to understand; RFC 7797 unencoded payloads are not ID tokens.
     if (parsed.header.crit !== undefined || parsed.header.b64 !== undefined) throw new InvalidTokenError('The ID token is malformed.');
-    if (!verifySignature(alg, parsed.signingInput, parsed.signature, key)) throw new SignatureMismatchError();
+    if (!verifyJwsSignature(alg, parsed.signingInput, parsed.signature, key)) throw new SignatureMismatchError();
     const payload = decodeUnverifiedClaims(parsed);
     if (!payload) throw new InvalidTokenError('The ID token is malformed.');
     return checkClaims(payload as JWTPayload, trust, now);
@@ -358,7 +319,7 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): TokenValidato
       if (!(SYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
         throw new InvalidTokenError(`The ID token algorithm ${sanitizeAlg(alg)} is not allowed for this issuer (HS256 only).`);
       }
-      const secret = new TextEncoder().encode(trust.clientSecret);
+      const secret = Buffer.from(trust.clientSecret, 'utf8');
       // RFC 7518 §3.2: an HS256 key shorter than the hash output is not acceptable.
       if (secret.byteLength < 32) {
         throw new InternalError(`instance ${ctx.instance.config.name}: client secret for ${trust.issuer} is shorter than 32 bytes`);
