@@ -14,6 +14,7 @@ import { startTessera, StartupError, type Tessera } from './app.js';
 import { createLogger, describeError, type Logger } from './log.js';
 import { MasterKeyError } from './keys/key-store.js';
 import { DatabaseConfigError } from './persistence/database.js';
+import { lowerHelperThreadPriority } from './threads.js';
 
 type WorkerMessage =
   | { tessera: 'ready'; url: string; generatedAdminPassword?: string }
@@ -53,7 +54,10 @@ function printAdminPassword(password: string | undefined): void {
 
 async function startOrExit(config: Config, log: Logger, onConfigChange?: () => void): Promise<Tessera> {
   try {
-    return await startTessera(config, { log, onConfigChange });
+    const tessera = await startTessera(config, { log, onConfigChange });
+    // The thread pool and V8's threads exist by now (start-up used both).
+    lowerHelperThreadPriority(config.helperThreadNice);
+    return tessera;
   } catch (e) {
     const message = knownStartError(e) ? (e as Error).message : 'unexpected error';
     if (!knownStartError(e)) log.error('start failed', describeError(e));

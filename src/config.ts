@@ -22,6 +22,8 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Worker processes serving the port (node:cluster); 'auto' = one per core. In-memory SQLite always runs one. */
   workers: number | 'auto';
+  /** Nice value given to helper threads (thread pool, V8) so the event loop keeps its core; 0 leaves them. */
+  helperThreadNice: number;
 }
 
 export class ConfigError extends Error {
@@ -98,5 +100,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     purgeIntervalMs: int(env, 'TESSERA_PURGE_INTERVAL_MS', 60000, 1000, 86400000),
     logLevel,
     workers: workers(env),
+    helperThreadNice: int(env, 'TESSERA_HELPER_THREAD_NICE', 10, 0, 19),
   };
 }

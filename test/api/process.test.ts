@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/paths.js';
@@ -217,6 +217,30 @@ describe('the tessera process (SQLite)', () => {
     assert.ok(r.child.kill('SIGINT'));
     const exit = await exitWithin(r, 5_000);
     assert.deepEqual(exit, { code: 0, signal: null }, r.stderr.join('\n'));
+  });
+
+  test('helper threads run at TESSERA_HELPER_THREAD_NICE (default 10), the event loop at the base priority', { skip: process.platform !== 'linux' }, async () => {
+    /** The nice value of each thread of `pid` (field 19 of /proc/<pid>/task/<tid>/stat). */
+    const niceOf = (pid: number): Map<number, number> =>
+      new Map(
+        readdirSync(`/proc/${pid}/task`).map((t) => {
+          const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+          return [Number(t), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])];
+        }),
+      );
+    for (const [setting, wanted] of [[undefined, 10], ['15', 15], ['0', 0]] as const) {
+      const r = await run({ TESSERA_DATABASE_URL: databaseUrl, TESSERA_DEMO: 'false', ...(setting === undefined ? {} : { TESSERA_HELPER_THREAD_NICE: setting }) });
+      await r.waitForLine(READY);
+      const pid = r.child.pid!;
+      const nice = niceOf(pid);
+      const base = nice.get(pid)!;
+      const helpers = [...nice].filter(([tid]) => tid !== pid).map(([, n]) => n);
+      assert.ok(helpers.length >= 4, `the thread pool and V8's threads exist (${helpers.length})`);
+      assert.equal(base, niceOf(process.pid).get(process.pid), 'the event loop keeps the priority it was started with');
+      assert.deepEqual(new Set(helpers), new Set([Math.max(base, wanted)]), `TESSERA_HELPER_THREAD_NICE=${setting}`);
+      assert.ok(r.child.kill('SIGTERM'));
+      assert.deepEqual(await exitWithin(r, 5_000), { code: 0, signal: null }, r.stderr.join('\n'));
+    }
   });
 
   test('a different TESSERA_MASTER_KEY on restart: non-zero exit, a clear message, no stack trace', async () => {

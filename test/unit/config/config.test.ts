@@ -18,6 +18,8 @@ test('defaults are those of the README', () => {
   assert.equal(c.pluginTimeoutMs, 2000);
   assert.deepEqual(c.corsOrigins, []);
   assert.equal(c.workers, 'auto');
+  assert.equal(c.helperThreadNice, 10);
+  assert.equal(loadConfig({ TESSERA_HELPER_THREAD_NICE: '0' }).helperThreadNice, 0);
 });
 
 test('values are parsed: CORS origins, workers, public URL, demo', () => {
@@ -48,6 +50,8 @@ test('every bad value is a ConfigError naming its variable', () => {
     [{ TESSERA_AUTH_MAX_FAILURES: '-1' }, 'TESSERA_AUTH_MAX_FAILURES'],
     [{ TESSERA_PLUGIN_TIMEOUT_MS: '1' }, 'TESSERA_PLUGIN_TIMEOUT_MS'],
     [{ TESSERA_LOG_LEVEL: 'loud' }, 'TESSERA_LOG_LEVEL'],
+    [{ TESSERA_HELPER_THREAD_NICE: '20' }, 'TESSERA_HELPER_THREAD_NICE'],
+    [{ TESSERA_HELPER_THREAD_NICE: '-5' }, 'TESSERA_HELPER_THREAD_NICE'],
   ];
   for (const [env, name] of cases) {
     assert.throws(() => loadConfig(env), (e: Error) => e instanceof ConfigError && e.message.includes(name), JSON.stringify(env));
