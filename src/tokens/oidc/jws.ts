@@ -5,8 +5,8 @@
  * on the translate hot path. Tokens from other issuers are verified with jose (see oidc.validator.ts); this
  * module only verifies tokens whose algorithm and key the caller already pinned.
  */
-import { constants, createHmac, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
-import { parallelKey } from '../../keys/parallel-key.js';
+import { constants, createHmac, sign, timingSafeEqual, verify, type KeyObject, type SignKeyObjectInput } from 'node:crypto';
+import { signOnPool } from '../../keys/pool-sign.js';
 
 export const JWS_SIGNING_ALGORITHMS = ['RS256', 'RS512', 'PS256', 'ES256', 'EdDSA', 'HS256'] as const;
 export type JwsSigningAlgorithm = (typeof JWS_SIGNING_ALGORITHMS)[number];
@@ -33,22 +33,24 @@ function isJwsSigningAlgorithm(alg: string): alg is JwsSigningAlgorithm {
   return (JWS_SIGNING_ALGORITHMS as readonly string[]).includes(alg);
 }
 
-/** The algorithm-specific `crypto.sign` arguments for an asymmetric JWS algorithm. */
-function signParams(alg: Exclude<JwsSigningAlgorithm, 'HS256'>, key: KeyObject): [string | null, KeyObject | Parameters<typeof sign>[2]] {
+type SignOptions = Omit<SignKeyObjectInput, 'key'> | undefined;
+
+/** The algorithm-specific `crypto.sign` digest and key options for an asymmetric JWS algorithm. */
+function signParams(alg: Exclude<JwsSigningAlgorithm, 'HS256'>): [string | null, SignOptions] {
   switch (alg) {
     case 'RS256':
-      return ['sha256', key];
+      return ['sha256', undefined];
     case 'RS512':
-      return ['sha512', key];
+      return ['sha512', undefined];
     case 'PS256':
       // RFC 7518 §3.5: RSASSA-PSS with SHA-256, MGF1 with SHA-256, salt as long as the hash (32 bytes).
-      return ['sha256', { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }];
+      return ['sha256', { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }];
     case 'ES256':
       // RFC 7518 §3.4: the signature is R || S (64 bytes), not the DER structure OpenSSL produces by default.
-      return ['sha256', { key, dsaEncoding: 'ieee-p1363' }];
+      return ['sha256', { dsaEncoding: 'ieee-p1363' }];
     case 'EdDSA':
       // RFC 8037 §3.1: Ed25519 hashes internally, so no digest is named.
-      return [null, key];
+      return [null, undefined];
   }
 }
 
@@ -58,8 +60,8 @@ function rawSign(alg: JwsSigningAlgorithm, data: Buffer, key: KeyObject | Buffer
     return createHmac('sha256', key).update(data).digest();
   }
   if (Buffer.isBuffer(key)) throw new TypeError(`${alg} needs a private KeyObject`);
-  const [digest, params] = signParams(alg, key);
-  return sign(digest, data, params as KeyObject);
+  const [digest, options] = signParams(alg);
+  return sign(digest, data, options ? { ...options, key } : key);
 }
 
 /**
@@ -76,11 +78,9 @@ export function signJwsAsync(header: object, payload: object, key: KeyObject | B
     }
   }
   const signingInput = `${base64url(JSON.stringify({ ...header, alg }))}.${base64url(JSON.stringify(payload))}`;
-  const [digest, params] = signParams(alg, parallelKey(key));
-  return new Promise((resolve, reject) =>
-    sign(digest, Buffer.from(signingInput, 'ascii'), params as KeyObject, (err, sig) =>
-      err ? reject(err) : resolve(`${signingInput}.${sig.toString('base64url')}`),
-    ),
+  const [digest, options] = signParams(alg);
+  return signOnPool(digest, Buffer.from(signingInput, 'ascii'), key, options).then(
+    (sig) => `${signingInput}.${sig.toString('base64url')}`,
   );
 }
 

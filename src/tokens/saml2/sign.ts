@@ -10,7 +10,7 @@
  */
 import { createHash, sign as cryptoSign, verify as cryptoVerify, type BinaryLike, type KeyLike, type KeyObject } from 'node:crypto';
 import { SignedXml, type SignatureAlgorithm } from 'xml-crypto';
-import { parallelKey } from '../../keys/parallel-key.js';
+import { signOnPool } from '../../keys/pool-sign.js';
 import type { SigningKey } from '../../engine/types.js';
 import type { CanonicalAssertion } from './assertion-builder.js';
 import { ALG, NS, x509DataXml } from './xml.js';
@@ -66,9 +66,7 @@ function signedInfoXml(spec: SignatureAlgorithmSpec, id: string, digest: string,
 }
 
 function signBytes(spec: SignatureAlgorithmSpec, data: Buffer, key: KeyObject): Promise<Buffer> {
-  const opts = spec.ecdsa ? { key, dsaEncoding: 'ieee-p1363' as const } : key;
-  // The callback form runs on the libuv threadpool, so concurrent requests sign in parallel.
-  return new Promise((resolve, reject) => cryptoSign(spec.hash, data, opts, (err, sig) => (err ? reject(err) : resolve(sig))));
+  return signOnPool(spec.hash, data, key, spec.ecdsa ? { dsaEncoding: 'ieee-p1363' } : undefined);
 }
 
 /** Checks the key fits the algorithm before anything is signed with it (RFC 8725 3.1 in spirit: no confusion). */
@@ -89,7 +87,7 @@ export async function signCanonical(assertion: CanonicalAssertion, key: SigningK
   assertKeyFits(spec, key.privateKey);
   const digest = createHash(spec.hash).update(assertion.head).update(assertion.tail).digest('base64');
   const signed = Buffer.from(signedInfoXml(spec, assertion.id, digest, true), 'utf8');
-  const value = (await signBytes(spec, signed, parallelKey(key.privateKey))).toString('base64');
+  const value = (await signBytes(spec, signed, key.privateKey)).toString('base64');
   return (
     assertion.head +
     `<ds:Signature xmlns:ds="${NS.ds}">${signedInfoXml(spec, assertion.id, digest, false)}` +
