@@ -92,3 +92,8 @@ export function signOnPool(digest: string | null, data: Buffer, key: KeyObject, 
     else waiting.push(job);
   });
 }
+
+/** Signatures on the pool now and waiting here (for tests and diagnostics). */
+export function signingLoad(): { running: number; waiting: number } {
+  return { running, waiting: waiting.length - waitingHead };
+}
