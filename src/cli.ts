@@ -56,7 +56,8 @@ async function startOrExit(config: Config, log: Logger, onConfigChange?: () => v
   try {
     const tessera = await startTessera(config, { log, onConfigChange });
     // The thread pool and V8's threads exist by now (start-up used both).
-    lowerHelperThreadPriority(config.helperThreadNice);
+    const nice = config.helperThreadNice === 'auto' ? (workerCount(config) === 1 ? 10 : 0) : config.helperThreadNice;
+    lowerHelperThreadPriority(nice);
     return tessera;
   } catch (e) {
     const message = knownStartError(e) ? (e as Error).message : 'unexpected error';

@@ -22,8 +22,11 @@ export interface Config {
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** Worker processes serving the port (node:cluster); 'auto' = one per core. In-memory SQLite always runs one. */
   workers: number | 'auto';
-  /** Nice value given to helper threads (thread pool, V8) so the event loop keeps its core; 0 leaves them. */
-  helperThreadNice: number;
+  /**
+   * Nice value given to helper threads (thread pool, V8) so the event loop keeps its core; 0 leaves them.
+   * 'auto' = 10 when one process serves, 0 with several (each core then has an event loop of its own).
+   */
+  helperThreadNice: number | 'auto';
 }
 
 export class ConfigError extends Error {
@@ -55,6 +58,12 @@ function workers(env: NodeJS.ProcessEnv): number | 'auto' {
   const raw = env.TESSERA_WORKERS?.trim();
   if (!raw || raw === 'auto') return 'auto';
   return int(env, 'TESSERA_WORKERS', 1, 1, 64);
+}
+
+function helperThreadNice(env: NodeJS.ProcessEnv): number | 'auto' {
+  const raw = env.TESSERA_HELPER_THREAD_NICE?.trim();
+  if (!raw || raw === 'auto') return 'auto';
+  return int(env, 'TESSERA_HELPER_THREAD_NICE', 0, 0, 19);
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -100,6 +109,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     purgeIntervalMs: int(env, 'TESSERA_PURGE_INTERVAL_MS', 60000, 1000, 86400000),
     logLevel,
     workers: workers(env),
-    helperThreadNice: int(env, 'TESSERA_HELPER_THREAD_NICE', 10, 0, 19),
+    helperThreadNice: helperThreadNice(env),
   };
 }

@@ -219,7 +219,7 @@ describe('the tessera process (SQLite)', () => {
     assert.deepEqual(exit, { code: 0, signal: null }, r.stderr.join('\n'));
   });
 
-  test('helper threads run at TESSERA_HELPER_THREAD_NICE (default 10), the event loop at the base priority', { skip: process.platform !== 'linux' }, async () => {
+  test('helper threads run at TESSERA_HELPER_THREAD_NICE (auto: 10 for one process, 0 for several workers), the event loop at the base priority', { skip: process.platform !== 'linux' }, async () => {
     /** The nice value of each thread of `pid` (field 19 of /proc/<pid>/task/<tid>/stat). */
     const niceOf = (pid: number): Map<number, number> =>
       new Map(
@@ -241,6 +241,15 @@ describe('the tessera process (SQLite)', () => {
       assert.ok(r.child.kill('SIGTERM'));
       assert.deepEqual(await exitWithin(r, 5_000), { code: 0, signal: null }, r.stderr.join('\n'));
     }
+    // Several workers: each core has an event loop of its own, so 'auto' leaves the helpers alone.
+    const r = await run({ TESSERA_DATABASE_URL: databaseUrl, TESSERA_DEMO: 'false', TESSERA_WORKERS: '2' });
+    await r.waitForLine(READY);
+    const workers = readFileSync(`/proc/${r.child.pid}/task/${r.child.pid}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    assert.equal(workers.length, 2);
+    const base = niceOf(process.pid).get(process.pid);
+    for (const w of workers) assert.deepEqual(new Set(niceOf(w).values()), new Set([base]), `worker ${w}`);
+    assert.ok(r.child.kill('SIGTERM'));
+    assert.deepEqual(await exitWithin(r, 10_000), { code: 0, signal: null }, r.stderr.join('\n'));
   });
 
   test('a different TESSERA_MASTER_KEY on restart: non-zero exit, a clear message, no stack trace', async () => {

@@ -18,8 +18,9 @@ test('defaults are those of the README', () => {
   assert.equal(c.pluginTimeoutMs, 2000);
   assert.deepEqual(c.corsOrigins, []);
   assert.equal(c.workers, 'auto');
-  assert.equal(c.helperThreadNice, 10);
+  assert.equal(c.helperThreadNice, 'auto');
   assert.equal(loadConfig({ TESSERA_HELPER_THREAD_NICE: '0' }).helperThreadNice, 0);
+  assert.equal(loadConfig({ TESSERA_HELPER_THREAD_NICE: '19' }).helperThreadNice, 19);
 });
 
 test('values are parsed: CORS origins, workers, public URL, demo', () => {
@@ -52,6 +53,7 @@ test('every bad value is a ConfigError naming its variable', () => {
     [{ TESSERA_LOG_LEVEL: 'loud' }, 'TESSERA_LOG_LEVEL'],
     [{ TESSERA_HELPER_THREAD_NICE: '20' }, 'TESSERA_HELPER_THREAD_NICE'],
     [{ TESSERA_HELPER_THREAD_NICE: '-5' }, 'TESSERA_HELPER_THREAD_NICE'],
+    [{ TESSERA_HELPER_THREAD_NICE: 'low' }, 'TESSERA_HELPER_THREAD_NICE'],
   ];
   for (const [env, name] of cases) {
     assert.throws(() => loadConfig(env), (e: Error) => e instanceof ConfigError && e.message.includes(name), JSON.stringify(env));
