@@ -7,8 +7,8 @@
  *   pool's queue is shared and first-come first-served, so an unbounded backlog of signatures would make every
  *   database statement (SQLite runs on the same pool) wait behind it, and a request is only answered once its
  *   issued-token row has committed. With the backlog here, one pool thread is always free for a statement
- *   (measured on the 2-core benchmark machine: p99 at 32 concurrent OIDC → OIDC translations about 36 ms
- *   instead of 50 ms, at the same rate; docs/benchmarks.md).
+ *   (measured on the 2-core benchmark machine, 32 concurrent OIDC → OIDC translations: p99 35–36 ms instead of
+ *   40–50 ms at about the same rate; docs/benchmarks.md).
  * - Queuing a signature with a key that a pool thread is using makes the event loop wait on that key's lock in
  *   Node's crypto layer; a few independent copies of the key, used in turn, shorten that wait.
  */
