@@ -9,6 +9,10 @@ import assert from 'node:assert/strict';
 import { DOMParser } from '@xmldom/xmldom';
 import { xmllintAssertion, xmlsecDecrypt, xmlsecVerify } from './saml.js';
 import type { TestServer } from './server.js';
+import type { Translated } from './engine.js';
+
+export type { Translated } from './engine.js';
+export { sleep } from './engine.js';
 
 export const NS = {
   saml: 'urn:oasis:names:tc:SAML:2.0:assertion',
@@ -69,14 +73,6 @@ export const AUDIT = `query($n: String!) { auditEvents(instance: $n, first: 200)
 export interface GqlError {
   message: string;
   extensions?: Record<string, unknown>;
-}
-export interface Translated {
-  token: string;
-  type: string;
-  tokenId: string;
-  subject: string;
-  issuedAt: string;
-  expiresAt: string;
 }
 
 export async function publish(s: TestServer, input: Record<string, unknown>): Promise<{ id: string; name: string }> {
@@ -270,8 +266,4 @@ export function assertionOf(doc: Document): Element {
   assert.equal(a.namespaceURI, NS.saml);
   assert.equal(a.localName, 'Assertion');
   return a;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
