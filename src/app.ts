@@ -12,6 +12,7 @@ import {
   ConfigVersion,
   DbAuditStore,
   DbInstanceStore,
+  DbIssuanceLog,
   DbIssuedTokenStore,
   DbReplayStore,
 } from './persistence/stores.js';
@@ -21,16 +22,13 @@ import { loadOrCreateMasterKeyFile, parseMasterKey } from './keys/master-key.js'
 import { TokenRegistry } from './engine/registry.js';
 import { Engine } from './engine/engine.js';
 import { PublishService } from './publish/publish.service.js';
-import { createUsernameValidator } from './tokens/username/username.validator.js';
-import { createSessionValidator } from './tokens/session/session.validator.js';
-import { createOidcValidator } from './tokens/oidc/oidc.validator.js';
-import { createOidcProvider } from './tokens/oidc/oidc.provider.js';
-import { createX509Validator } from './tokens/x509/x509.validator.js';
-import { createSaml2Provider } from './tokens/saml2/saml2.provider.js';
+import { builtInKinds } from './tokens/index.js';
 import { BUILT_IN_SAML_PLUGINS } from './tokens/saml2/builtin-statements.js';
 import { loadPlugins } from './plugins/loader.js';
-import { CustomTokenTypes, SamlPluginRegistry } from './plugins/registry.js';
-import { customProviderAdapter, customValidatorAdapter } from './plugins/custom-tokens.js';
+import { SamlPluginRegistry } from './plugins/registry.js';
+import { customTokenKinds } from './plugins/custom-tokens.js';
+import type { TokenKind } from './engine/kind.js';
+import { systemClock, type Clock } from './engine/types.js';
 import { createHttpApp, type HttpApp } from './http/server.js';
 import { WriteBatcher } from './persistence/write-batcher.js';
 import type { Services } from './services.js';
@@ -78,10 +76,15 @@ export interface StartOptions {
   listen?: boolean;
   /** Called after this process changed instances or keys, to tell sibling processes without waiting for their poll. */
   onConfigChange?: () => void;
+  /** Token kinds registered in code, besides the built-ins (engine/kind.ts); they go through the same registry. */
+  kinds?: TokenKind[];
+  /** The one clock handed to the engine, the services and every token kind (tests move it instead of sleeping). */
+  clock?: Clock;
 }
 
 export async function startTessera(config: Config, opts: StartOptions = {}): Promise<Tessera> {
   const log = opts.log ?? createLogger(config.logLevel);
+  const clock = opts.clock ?? systemClock;
   const db = await Database.open(config.databaseUrl);
   const cleanup: Array<() => Promise<void> | void> = [() => db.close()];
   try {
@@ -89,14 +92,15 @@ export async function startTessera(config: Config, opts: StartOptions = {}): Pro
     const version = new ConfigVersion(db);
     version.onLocalBump = opts.onConfigChange;
     const writer = new WriteBatcher(db);
-    const audit = new DbAuditStore(db, log, writer);
+    const audit = new DbAuditStore(db, log, writer, clock);
     const identity = new IdentityService(db, {
       sessionTtlSeconds: config.sessionTtlSeconds,
       authMaxFailures: config.authMaxFailures,
       authWindowSeconds: config.authWindowSeconds,
+      now: () => clock.now(),
     });
     const keys = new KeyStore(db, masterKey, { commonNamePrefix: 'Tessera', onChange: () => version.bump() });
-    const issued = new DbIssuedTokenStore(db, writer);
+    const issued = new DbIssuedTokenStore(db, writer, clock);
     const replay = new DbReplayStore(db);
     const instanceStore = new DbInstanceStore(db);
     const instances = new CachedInstances(instanceStore);
@@ -110,25 +114,15 @@ export async function startTessera(config: Config, opts: StartOptions = {}): Pro
       ? await loadPlugins(config.pluginDir, (line) => log.info('plugin', line))
       : { samlPlugins: [], validators: [], providers: [], files: [] };
     const samlPlugins = new SamlPluginRegistry(BUILT_IN_SAML_PLUGINS, loaded.samlPlugins);
-    const customTypes = new CustomTokenTypes(loaded.validators, loaded.providers);
 
+    // Every token kind registers the same way: the built-ins, kinds handed in by code, and plugins.
     const registry = new TokenRegistry();
-    registry.registerValidator(createUsernameValidator(identity));
-    registry.registerValidator(createSessionValidator(identity));
-    registry.registerValidator(createOidcValidator());
-    registry.registerValidator(createX509Validator({ replay }));
-    registry.registerProvider(createOidcProvider({ keys, publicUrl: config.publicUrl }));
-    const saml2 = createSaml2Provider({ keys, resolvePlugin: (n) => samlPlugins.resolve(n), pluginTimeoutMs: config.pluginTimeoutMs });
-    registry.registerProvider(saml2);
-    for (const v of loaded.validators) registry.registerValidator(customValidatorAdapter(v, config.pluginTimeoutMs));
-    for (const p of loaded.providers) registry.registerProvider(customProviderAdapter(p, config.pluginTimeoutMs));
+    const kindDeps = { identity, keys, replay, publicUrl: config.publicUrl, samlPlugins, pluginTimeoutMs: config.pluginTimeoutMs };
+    for (const kind of [...builtInKinds(kindDeps), ...(opts.kinds ?? []), ...customTokenKinds(loaded, config.pluginTimeoutMs)]) registry.register(kind);
+    registry.seal();
 
-    const engine = new Engine({ registry, instances, issued, audit, identity });
-    const publish = new PublishService(db, instanceStore, version, audit, () => ({
-      customValidators: registry.customValidatorTypes(),
-      customProviders: registry.customProviderTypes(),
-      samlPluginStatement: (name: string) => samlPlugins.statementOf(name),
-    }));
+    const engine = new Engine({ registry, instances, log: new DbIssuanceLog(writer, issued, audit), identity, clock });
+    const publish = new PublishService(db, instanceStore, version, audit, registry, clock);
 
     let generatedAdminPassword: string | undefined;
     let demo: Awaited<ReturnType<typeof loadDemoData>> | undefined;
@@ -147,17 +141,14 @@ export async function startTessera(config: Config, opts: StartOptions = {}): Pro
     });
     await version.poll();
 
-    const services: Services = { config, log, db, identity, keys, publish, engine, issued, audit, instances, saml2, plugins: {
-      samlPlugins: () => samlPlugins.list(),
-      customTokenTypes: () => customTypes.list(),
-    } };
+    const services: Services = { config, log, db, clock, identity, keys, publish, engine, registry, issued, audit, instances, samlPlugins };
     const http = await createHttpApp(services);
     cleanup.unshift(() => http.close());
 
     version.start(config.configPollMs, (e) => log.warn('configuration poll failed', describeError(e)));
     cleanup.unshift(() => version.stop());
     const purge = setInterval(() => {
-      const now = new Date();
+      const now = clock.now();
       Promise.all([
         // Expired records stay an hour so that validate still answers EXPIRED rather than UNKNOWN.
         issued.purgeExpired(new Date(now.getTime() - 3600_000)),

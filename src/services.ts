@@ -8,27 +8,25 @@ import type { IdentityService } from './identity/identity.service.js';
 import type { KeyStore } from './keys/key-store.js';
 import type { PublishService } from './publish/publish.service.js';
 import type { Engine } from './engine/engine.js';
+import type { TokenRegistry } from './engine/registry.js';
+import type { Clock } from './engine/types.js';
+import type { SamlPluginRegistry } from './plugins/registry.js';
 import type { CachedInstances, DbAuditStore, DbIssuedTokenStore } from './persistence/stores.js';
-import type { TokenProvider } from './engine/types.js';
-
-export interface PluginListing {
-  samlPlugins(): Array<{ name: string; statement: string; builtIn: boolean; description?: string }>;
-  customTokenTypes(): Array<{ tokenType: string; hasValidator: boolean; hasProvider: boolean }>;
-}
 
 export interface Services {
   config: Config;
   log: Logger;
   db: Database;
+  clock: Clock;
   identity: IdentityService;
   keys: KeyStore;
   publish: PublishService;
   engine: Engine;
+  /** Every token kind, built-in and plugin: what the doors look kinds, fields and metadata up in. */
+  registry: TokenRegistry;
   /** The engine's per-process instance cache. */
   instances: CachedInstances;
   issued: DbIssuedTokenStore;
   audit: DbAuditStore;
-  plugins: PluginListing;
-  /** The SAML2 provider, for metadata. */
-  saml2: TokenProvider;
+  samlPlugins: SamlPluginRegistry;
 }

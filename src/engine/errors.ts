@@ -1,7 +1,9 @@
 /**
- * Errors with stable codes. One table maps each code to its REST status and PingAM reason phrase;
- * GraphQL exposes the code as `extensions.code`. Anything that is not a TesseraError is reported to
- * clients as INTERNAL with a generic message (see graphql/format-error.ts and http/rest-sts.ts).
+ * Errors with stable codes. One table maps each code to what every door shows: GraphQL `extensions.code`
+ * (the code itself), the REST status and PingAM reason phrase, and the OAuth 2.0 `error` (RFC 6749 §5.2,
+ * RFC 8693 §2.2.2) of the token endpoint. A new door is a mapping of this table, not new logic. Anything that
+ * is not a TesseraError is reported to clients as INTERNAL with a generic message (http/errors.ts,
+ * graphql/format-error.ts).
  */
 export type ErrorCode =
   | 'BAD_USER_INPUT'
@@ -13,19 +15,44 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'TOKEN_PERSISTENCE_DISABLED'
   | 'RATE_LIMITED'
+  | 'UNAVAILABLE'
   | 'INTERNAL';
 
-export const ERROR_TABLE: Record<ErrorCode, { status: number; reason: string }> = {
-  BAD_USER_INPUT: { status: 400, reason: 'Bad Request' },
-  UNSUPPORTED_TRANSFORM: { status: 400, reason: 'Bad Request' },
-  UNAUTHENTICATED: { status: 401, reason: 'Unauthorized' },
-  INVALID_TOKEN: { status: 401, reason: 'Unauthorized' },
-  FORBIDDEN: { status: 403, reason: 'Forbidden' },
-  NOT_FOUND: { status: 404, reason: 'Not Found' },
-  CONFLICT: { status: 409, reason: 'Conflict' },
-  TOKEN_PERSISTENCE_DISABLED: { status: 409, reason: 'Conflict' },
-  RATE_LIMITED: { status: 429, reason: 'Too Many Requests' },
-  INTERNAL: { status: 500, reason: 'Internal Server Error' },
+/** RFC 6749 §5.2 and RFC 8693 §2.2.2 error codes. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'invalid_target'
+  | 'server_error'
+  | 'temporarily_unavailable';
+
+export interface ErrorTableEntry {
+  /** HTTP status of the REST doors. */
+  status: number;
+  /** PingAM's CREST reason phrase. */
+  reason: string;
+  /** The token endpoint's `error`. */
+  oauth: OAuthErrorCode;
+}
+
+export const ERROR_TABLE: Readonly<Record<ErrorCode, ErrorTableEntry>> = {
+  BAD_USER_INPUT: { status: 400, reason: 'Bad Request', oauth: 'invalid_request' },
+  // RFC 8693 §2.2.2: a token type or transformation the server does not support is invalid_request.
+  UNSUPPORTED_TRANSFORM: { status: 400, reason: 'Bad Request', oauth: 'invalid_request' },
+  UNAUTHENTICATED: { status: 401, reason: 'Unauthorized', oauth: 'invalid_client' },
+  // RFC 8693 §2.2.2: a subject or actor token that is not valid is invalid_grant.
+  INVALID_TOKEN: { status: 401, reason: 'Unauthorized', oauth: 'invalid_grant' },
+  FORBIDDEN: { status: 403, reason: 'Forbidden', oauth: 'unauthorized_client' },
+  NOT_FOUND: { status: 404, reason: 'Not Found', oauth: 'invalid_target' },
+  CONFLICT: { status: 409, reason: 'Conflict', oauth: 'invalid_request' },
+  TOKEN_PERSISTENCE_DISABLED: { status: 409, reason: 'Conflict', oauth: 'invalid_request' },
+  RATE_LIMITED: { status: 429, reason: 'Too Many Requests', oauth: 'temporarily_unavailable' },
+  UNAVAILABLE: { status: 503, reason: 'Service Unavailable', oauth: 'temporarily_unavailable' },
+  INTERNAL: { status: 500, reason: 'Internal Server Error', oauth: 'server_error' },
 };
 
 export const INTERNAL_MESSAGE = 'An internal error occurred.';
@@ -34,15 +61,21 @@ export class TesseraError extends Error {
   readonly code: ErrorCode;
   /** The offending input field, when there is one (e.g. `input.saml2.spEntityId`). */
   readonly field?: string;
-  /** Seconds until a throttled caller may retry (RATE_LIMITED). */
+  /** Seconds until a throttled caller may retry (RATE_LIMITED, UNAVAILABLE). */
   readonly retryAfter?: number;
+  /**
+   * A finer OAuth error than the table's (e.g. invalid_target or invalid_scope for a BAD_USER_INPUT about
+   * `audience` or `scope`); the other doors still show `code`.
+   */
+  readonly oauthError?: OAuthErrorCode;
 
-  constructor(code: ErrorCode, message: string, opts: { field?: string; retryAfter?: number; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, opts: { field?: string; retryAfter?: number; cause?: unknown; oauthError?: OAuthErrorCode } = {}) {
     super(message, opts.cause !== undefined ? { cause: opts.cause } : undefined);
     this.name = 'TesseraError';
     this.code = code;
     this.field = opts.field;
     this.retryAfter = opts.retryAfter;
+    this.oauthError = opts.oauthError;
   }
 
   get status(): number {
@@ -113,6 +146,14 @@ export class RateLimitedError extends TesseraError {
   constructor(retryAfter: number, message = 'Too many failed attempts; try again later.') {
     super('RATE_LIMITED', message, { retryAfter });
     this.name = 'RateLimitedError';
+  }
+}
+
+/** The database or another dependency is down: fail fast, and tell the caller when to try again. */
+export class UnavailableError extends TesseraError {
+  constructor(message = 'The service is temporarily unavailable; try again shortly.', cause?: unknown, retryAfter = 5) {
+    super('UNAVAILABLE', message, { cause, retryAfter });
+    this.name = 'UnavailableError';
   }
 }
 

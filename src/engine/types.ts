@@ -1,81 +1,32 @@
 /**
- * Contracts of the token engine. Doors (GraphQL, REST) translate their wire format into these types;
- * validators and providers (built-in and custom) implement them. Nothing here imports a library.
+ * Contracts of the token engine. Doors (GraphQL, REST, …) translate their wire format into these types; token
+ * kinds (src/tokens/<kind>/, and plugins) implement the validator and provider contracts of engine/kind.ts.
+ * Nothing here imports a library.
  */
 import type { KeyObject } from 'node:crypto';
 
-export const BUILT_IN_TOKEN_TYPES = ['USERNAME', 'OPENIDCONNECT', 'X509', 'SESSION', 'SAML2', 'CUSTOM'] as const;
-export type BuiltInTokenType = (typeof BUILT_IN_TOKEN_TYPES)[number];
+/** The GraphQL `TokenType` value, transform input/output and REST `token_type` that stand for a plugin's kind. */
+export const CUSTOM = 'CUSTOM';
 /** Names a custom token type may not take (PingAM's OPENAM is an alias of SESSION). */
-export const RESERVED_TOKEN_NAMES = ['USERNAME', 'OPENAM', 'SESSION', 'X509', 'OPENIDCONNECT', 'SAML2', 'CUSTOM'];
+export const RESERVED_TOKEN_NAMES = ['USERNAME', 'OPENAM', 'SESSION', 'X509', 'OPENIDCONNECT', 'SAML2', 'ACCESS_TOKEN', 'CUSTOM'];
 export const CUSTOM_TOKEN_TYPE_PATTERN = /^[A-Z][A-Z0-9_]{0,31}$/;
 
 export type SubjectConfirmationMethod = 'BEARER' | 'HOLDER_OF_KEY' | 'SENDER_VOUCHES';
 export type Attributes = Record<string, string | string[]>;
+export type Obj = Record<string, unknown>;
 
 // ---------------------------------------------------------------------------------------------
-// Instance configuration (validated at publish time; stored as JSON; never holds a secret in clear
-// outside the process: client secrets are stored as given, but never returned by the API).
+// Instance configuration: the core fields, plus one section per token-kind concern (saml2, oidc, oidcTrust,
+// x509Trust, …), each parsed and checked at publish by the kind that owns it (engine/instance-config.ts).
 // ---------------------------------------------------------------------------------------------
 export interface TransformConfig {
-  input: BuiltInTokenType; // SAML2 never appears as input
-  output: BuiltInTokenType;
+  /** A kind name, or CUSTOM with `customInput` naming a plugin's kind. */
+  input: string;
+  /** A kind name, or CUSTOM with `customOutput` naming a plugin's kind. */
+  output: string;
   invalidateInterimSession: boolean;
-  customInput?: string; // when input is CUSTOM
-  customOutput?: string; // when output is CUSTOM
-}
-
-export interface Saml2PluginSelection {
-  conditions?: string;
-  subject?: string;
-  authenticationStatements?: string;
-  attributeStatements?: string;
-  authorizationDecisionStatements?: string;
-}
-
-export interface Saml2Config {
-  issuer: string;
-  spEntityId: string;
-  spAcsUrl?: string;
-  nameIdFormat: string;
-  attributeMap: Record<string, string>;
-  lifetimeSeconds: number;
-  signAssertion: boolean;
-  signatureAlgorithm: string; // XML-DSig URI
-  signingKeyId?: string;
-  encryptAssertion: boolean;
-  encryptNameId: boolean;
-  encryptAttributes: boolean;
-  dataEncryptionAlgorithm: string; // xmlenc URI
-  keyTransportAlgorithm: string; // xmlenc URI
-  spEncryptionCertificate?: string; // PEM
-  plugins: Saml2PluginSelection;
-}
-
-export interface OidcConfig {
-  issuer?: string; // default: <publicUrl>/sts/<instance>
-  audience: string[];
-  authorizedParty?: string;
-  signatureAlgorithm: 'RS256' | 'RS512' | 'PS256' | 'ES256' | 'EdDSA' | 'HS256';
-  signingKeyId?: string;
-  clientSecret?: string; // HS256 only
-  claimMap: Record<string, string>;
-  lifetimeSeconds: number;
-}
-
-export interface OidcTrustConfig {
-  issuer: string;
-  audience: string[];
-  authorizedParties?: string[];
-  jwks?: { keys: Record<string, unknown>[] };
-  jwksUri?: string;
-  clientSecret?: string;
-}
-
-export interface X509TrustConfig {
-  caCertificates: string[];
-  offloadHeader?: string;
-  trustedProxies?: string[];
+  customInput?: string;
+  customOutput?: string;
 }
 
 export interface InstanceConfig {
@@ -83,10 +34,8 @@ export interface InstanceConfig {
   transforms: TransformConfig[];
   persistIssuedTokens: boolean;
   callerRoles?: string[];
-  saml2?: Saml2Config;
-  oidc?: OidcConfig;
-  oidcTrust?: OidcTrustConfig[];
-  x509Trust?: X509TrustConfig;
+  /** Sections owned by token kinds, by section key; read them through the owning kind's accessor. */
+  [section: string]: unknown;
 }
 
 /** A published instance as the engine sees it. `id` is internal and changes when a name is republished. */
@@ -97,65 +46,97 @@ export interface PublishedInstance {
   updatedAt: Date;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Input and output token requests, normalized from GraphQL or REST.
-// ---------------------------------------------------------------------------------------------
-export type TokenInput =
-  | { type: 'USERNAME'; username: string; password: string }
-  | { type: 'OPENIDCONNECT'; idToken: string }
-  | {
-      type: 'X509';
-      /** Leaf first, then up to 4 chain certificates; each PEM or base64 DER. */
-      certificates: string[];
-      /** Compact JWS proving possession of the leaf's key; absent when the certificate came from a trusted TLS offloader. */
-      proof?: string;
-      /** True when the certificate came from `x509Trust.offloadHeader` set by a trusted proxy (TLS already proved possession). */
-      fromTrustedOffloader?: boolean;
-    }
-  | { type: 'SESSION'; sessionToken: string }
-  | { type: 'CUSTOM'; customType: string; customToken: unknown; rawInput: unknown };
+/** The registry names of a transform's input and output kinds. */
+export function transformKinds(t: TransformConfig): { input: string; output: string } {
+  return {
+    input: t.input === CUSTOM && t.customInput ? t.customInput : t.input,
+    output: t.output === CUSTOM && t.customOutput ? t.customOutput : t.output,
+  };
+}
 
-export type TokenOutputRequest =
-  | { type: 'OPENIDCONNECT'; nonce?: string }
-  | { type: 'SAML2'; subjectConfirmation: SubjectConfirmationMethod; proofCertificate?: string }
-  | { type: 'CUSTOM'; customType: string; rawOutput?: unknown };
+// ---------------------------------------------------------------------------------------------
+// The open envelope: a door names the kind (its registry name) and passes the kind's fields, as the kind's
+// field table names them. The engine checks names, sizes and defaults once, then hands the envelope to the
+// kind (engine/fields.ts).
+// ---------------------------------------------------------------------------------------------
+export interface TokenEnvelope {
+  /** Registry name of the kind: USERNAME, OPENIDCONNECT, X509, SESSION, SAML2, ACCESS_TOKEN or a plugin's type. */
+  type: string;
+  [field: string]: unknown;
+}
+
+/**
+ * How the subject authenticated originally. Each validator says what it knows, so providers never decide from
+ * the input type: OIDC `auth_time`/`acr`/`amr` and SAML `AuthnInstant`/`AuthnContextClassRef` read this.
+ */
+export interface Authentication {
+  /** When the subject authenticated (login, the input token's auth_time or iat, the proof's iat). */
+  instant: Date;
+  /** RFC 8176 method values Tessera itself observed (`pwd`, `pop`); absent when only an upstream party knows. */
+  methods?: string[];
+  /** SAML authn-context class of that method (saml-authn-context-2.0 §3.4), which the OIDC `acr` repeats. */
+  contextClass?: string;
+  /**
+   * The class a SAML AuthnStatement names when `contextClass` is not known (a SAML AuthnStatement must name one;
+   * an ID token states nothing): PingAM's default mapping for the input kind.
+   */
+  assumedContextClass?: string;
+}
+
+/** A delegation actor (RFC 8693 §4.1): who acts for the subject, with its own actor chain. */
+export interface Actor {
+  sub: string;
+  iss?: string;
+  act?: Actor;
+}
 
 /** What a validator proves about the presenter of a token. Nothing downstream reads the raw token. */
 export interface VerifiedSubject {
   /** Local username (USERNAME, SESSION), `sub` (OIDC), certificate CN (X509), or what a custom validator returns. */
   name: string;
   attributes: Attributes;
-  /** Input token type name: USERNAME, OPENIDCONNECT, X509, SESSION or a custom type name. */
+  /** Registry name of the input kind. */
   inputType: string;
-  /** The original authentication time (login, the input token's auth_time/iat, the proof's iat). */
-  authnInstant: Date;
+  authn: Authentication;
   /** X509 input: the proven leaf certificate as base64 DER (HOLDER_OF_KEY default). */
   certificateDer?: string;
-  /** SESSION input: the session's internal id, ended after issuance when the transform says so. */
+  /** SESSION input: the session's internal id, ended when the transform says so. */
   sessionId?: string;
+  /** The issuer that vouched for the subject (an upstream `iss`), when there is one. */
+  issuer?: string;
+  /** The input token's own actor chain (`act`), kept when the subject is exchanged again. */
+  act?: Actor;
+  /** RFC 8693 §4.4: who the subject token allows to act for it (`may_act`). */
+  mayAct?: { sub?: string; iss?: string };
 }
 
-/** The authenticated caller of an operation (from `Authorization: Bearer <session>`). */
+/** The authenticated caller of an operation: a session's user, or an OAuth client at the token endpoint. */
 export interface Caller {
   userId: string;
   username: string;
   roles: string[];
-  sessionId: string;
+  /** The session that authenticated the caller; absent for an OAuth client. */
+  sessionId?: string;
+  /** Set when the caller is an OAuth client (RFC 8693 door). */
+  clientId?: string;
 }
+
+export type Door = 'graphql' | 'rest' | 'oauth';
 
 export interface RequestContext {
   caller: Caller | null;
   /** The socket's remote address (never X-Forwarded-For). */
   clientAddress: string;
-  /** Request headers (lower-case names), for the X.509 offload header. */
+  /** Request headers (lower-case names): the X.509 validator reads a TLS offloader's header from them. */
   headers?: Record<string, string | string[] | undefined>;
-  door: 'graphql' | 'rest';
+  /** Which door the request came through: error field names follow its wire names. */
+  door: Door;
 }
 
 export interface IssuedToken {
   token: string;
-  type: BuiltInTokenType;
-  customType?: string;
+  /** Registry name of the output kind. */
+  type: string;
   tokenId: string;
   subject: string;
   issuedAt: Date;
@@ -173,7 +154,7 @@ export interface TokenValidationResult {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Services handed to the engine (implemented over the database; faked in unit tests).
+// Services handed to the engine and to token kinds (implemented over the database; faked in unit tests).
 // ---------------------------------------------------------------------------------------------
 export interface SigningKey {
   kid: string;
@@ -187,11 +168,24 @@ export interface SigningKey {
   certificateDer: string;
 }
 
+export interface VerificationKey {
+  kid: string;
+  algorithm: string;
+  publicKey: KeyObject;
+  jwk: Record<string, unknown>;
+}
+
 export interface KeyProvider {
-  /** The pinned key (when `kid` is given, it must be ACTIVE or PUBLISHED and fit the algorithm) or the active key for the algorithm, created on demand. */
+  /**
+   * The pinned key (when `kid` is given it must be ACTIVE or PUBLISHED and bound to the algorithm, else
+   * BAD_USER_INPUT naming `signingKeyId`) or the active key for the algorithm, created on demand. Publishing
+   * an instance runs the same call, so a pinned key that would fail a translate fails the publish instead.
+   */
   signingKey(algorithm: string, kid?: string): Promise<SigningKey>;
   /** Public keys that verify tokens: ACTIVE and PUBLISHED ones (RFC 7517 JWKs with kid, alg, use). */
-  verificationKeys(): Promise<Array<{ kid: string; algorithm: string; publicKey: KeyObject; jwk: Record<string, unknown> }>>;
+  verificationKeys(): Promise<VerificationKey[]>;
+  /** Base64 DER certificates of rotated-out (PUBLISHED) keys of an algorithm, newest first. */
+  publishedCertificates?(algorithm: string): Promise<string[]>;
 }
 
 export interface IdentityProvider {
@@ -202,8 +196,8 @@ export interface IdentityProvider {
   verifyPassword(username: string, password: string, clientAddress: string): Promise<{ username: string; attributes: Attributes; authnInstant: Date } | null>;
   /** Resolves a live session token; null when unknown, ended or expired. */
   resolveSession(token: string): Promise<{ sessionId: string; username: string; attributes: Attributes; createdAt: Date } | null>;
-  /** Ends a session; may return whether this call ended it (false: it had already ended or does not exist). */
-  endSession(sessionId: string): Promise<boolean | void>;
+  /** Ends a session; returns whether this call ended it (false: it had already ended or does not exist). */
+  endSession(sessionId: string): Promise<boolean>;
 }
 
 export interface IssuedTokenRecord {
@@ -248,12 +242,15 @@ export interface AuditSink {
   record(event: AuditEventInput): Promise<void>;
 }
 
+/** The one clock: app.ts hands the same instance to the engine, the services and every token kind. */
 export interface Clock {
   now(): Date;
 }
 
+export const systemClock: Clock = { now: () => new Date() };
+
 // ---------------------------------------------------------------------------------------------
-// Validators and providers: built-in and custom types register through the same registry.
+// What validators and providers receive.
 // ---------------------------------------------------------------------------------------------
 export interface ValidatorContext {
   instance: PublishedInstance;
@@ -261,36 +258,19 @@ export interface ValidatorContext {
   now: Date;
 }
 
-export interface TokenValidator {
-  /** USERNAME, OPENIDCONNECT, X509, SESSION, or a custom type name. */
-  readonly tokenType: string;
-  readonly builtIn: boolean;
-  validate(input: TokenInput, ctx: ValidatorContext): Promise<VerifiedSubject>;
-}
-
 export interface ProviderContext {
   instance: PublishedInstance;
   request: RequestContext;
   now: Date;
-  /** The input type of the transform (USERNAME, … or custom type name). */
+  /** Registry name of the transform's input kind. */
   inputType: string;
-}
-
-export interface TokenProvider {
-  /** OPENIDCONNECT, SAML2, or a custom type name. */
-  readonly tokenType: string;
-  readonly builtIn: boolean;
-  issue(subject: VerifiedSubject, output: TokenOutputRequest, ctx: ProviderContext): Promise<IssuedToken>;
-  /**
-   * Checks a token this instance issued: signature with this instance's keys and expiry (`checkExpiry`).
-   * Returns the token id, subject and expiry, or a reason. Never throws for a bad token.
-   */
-  verifyIssued?(token: string, ctx: { instance: PublishedInstance; now: Date; checkExpiry: boolean }): Promise<VerifyIssuedResult>;
+  /** RFC 8693 delegation: the verified actor, when an actor token came with the request. */
+  actor?: VerifiedSubject;
 }
 
 /**
  * Result of checking a token this instance issued. `recordOnly` (an EncryptedAssertion, which only the SP can
- * read): the engine decides by the issued-token record, its expiry and cancellation.
+ * read, or an opaque custom token): the engine decides by the issued-token record, its expiry and cancellation.
  */
 export type VerifyIssuedResult =
   | { ok: true; recordOnly?: false; tokenId: string; subject: string; expiresAt: Date }
@@ -299,9 +279,17 @@ export type VerifyIssuedResult =
 
 /** The one engine every door calls. */
 export interface TokenEngine {
-  translate(instanceName: string, input: TokenInput, output: TokenOutputRequest, req: RequestContext): Promise<IssuedToken>;
-  /** `type` is SAML2, OPENIDCONNECT or CUSTOM (with customType); anything else is BAD_USER_INPUT. */
-  validate(instanceName: string, type: string, token: string, req: RequestContext, customType?: string): Promise<TokenValidationResult>;
+  translate(instanceName: string, input: TokenEnvelope, output: TokenEnvelope, req: RequestContext, opts?: TranslateOptions): Promise<IssuedToken>;
+  /**
+   * `type` names a kind that issues tokens (SAML2, OPENIDCONNECT, a plugin's type), or CUSTOM for any plugin
+   * kind; anything else is BAD_USER_INPUT.
+   */
+  validate(instanceName: string, type: string, token: string, req: RequestContext): Promise<TokenValidationResult>;
   /** True when the token is cancelled now or already was; a token that does not verify is INVALID_TOKEN. */
-  cancel(instanceName: string, type: string, token: string, req: RequestContext, customType?: string): Promise<boolean>;
+  cancel(instanceName: string, type: string, token: string, req: RequestContext): Promise<boolean>;
+}
+
+export interface TranslateOptions {
+  /** RFC 8693 `actor_token`, checked by its kind's validator like the subject token. */
+  actor?: TokenEnvelope;
 }

@@ -5,9 +5,10 @@
 import 'reflect-metadata';
 import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { BadUserInputError, publicCode } from '../engine/errors.js';
-import type { TokenInput, TokenOutputRequest } from '../engine/types.js';
+import { readWireFields } from '../engine/fields.js';
+import type { TokenRegistry } from '../engine/registry.js';
+import { CUSTOM, type Obj, type TokenEnvelope } from '../engine/types.js';
 import { instanceEndpoints, toPublicInstance } from '../engine/instance-config.js';
-import { defaultIssuer } from '../tokens/oidc/oidc.provider.js';
 import type { InstanceRow } from '../persistence/stores.js';
 import { CursorError, encodeCursor } from '../persistence/stores.js';
 import type { UserView } from '../identity/identity.service.js';
@@ -16,21 +17,24 @@ import { requestContext, requireAdmin, requireCaller, type GqlContext } from './
 import {
   AuditEventType,
   CustomTokenTypeType,
-  InstanceInput,
   IssuedTokenRecordType,
   KeyType,
   SamlPluginType,
   SessionType,
-  StsInstanceType,
-  SubjectConfirmationEnum,
-  TokenInputType,
-  TokenOutputType,
-  TokenTypeEnum,
   TokenValidationType,
   TranslatedTokenType,
   UserInput,
   UserType,
 } from './types.js';
+import { registryTypes } from './registry-types.js';
+
+// The types token kinds shape, built from the registry with the schema (registry-types.ts).
+const InstanceInput = () => registryTypes().InstanceInput;
+const StsInstance = () => registryTypes().StsInstance;
+const TokenInput = () => registryTypes().TokenInput;
+const TokenOutput = () => registryTypes().TokenOutput;
+const TokenType = () => registryTypes().TokenType;
+type GqlObj = Record<string, unknown>;
 
 function userOut(u: UserView): UserType {
   return Object.assign(new UserType(), { id: u.id, username: u.username, roles: u.roles, attributes: u.attributes });
@@ -45,21 +49,15 @@ function plain<T>(v: T): unknown {
   return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
 }
 
-export function instanceOut(row: InstanceRow, publicUrl: string): StsInstanceType {
-  const view = toPublicInstance(row.config) as unknown as Record<string, unknown> & {
-    oidc?: Record<string, unknown> & { hasClientSecret?: boolean };
-  };
-  const oidc = view.oidc ? { ...view.oidc, issuer: (view.oidc.issuer as string | undefined) ?? defaultIssuer(publicUrl, row.name) } : undefined;
-  return Object.assign(new StsInstanceType(), {
-    ...view,
-    oidc,
+export function instanceOut(row: InstanceRow, publicUrl: string, registry: TokenRegistry): GqlObj {
+  return {
+    ...toPublicInstance(row.config, registry),
     id: row.id,
     name: row.name,
-    hasClientSecret: !!view.oidc?.hasClientSecret,
     endpoints: instanceEndpoints(publicUrl, row.name),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
-  });
+  };
 }
 
 @Resolver()
@@ -96,7 +94,7 @@ export class AuthResolver {
   @Mutation(() => Boolean, { description: "Ends the caller's session." })
   async logout(@Ctx() ctx: GqlContext): Promise<boolean> {
     const c = requireCaller(ctx);
-    await ctx.services.identity.endSession(c.sessionId);
+    if (c.sessionId) await ctx.services.identity.endSession(c.sessionId);
     await ctx.services.audit.record({ action: 'logout', actor: c.username, target: c.username, outcome: 'OK', clientAddress: ctx.clientAddress });
     return true;
   }
@@ -161,35 +159,35 @@ export class UserResolver {
 
 @Resolver()
 export class InstanceResolver {
-  @Query(() => [StsInstanceType])
-  async instances(@Ctx() ctx: GqlContext): Promise<StsInstanceType[]> {
+  @Query(() => [registryTypes().StsInstance], { description: 'Every published instance (admin).' })
+  async instances(@Ctx() ctx: GqlContext): Promise<GqlObj[]> {
     requireAdmin(ctx);
-    return (await ctx.services.publish.list()).map((r) => instanceOut(r, ctx.services.config.publicUrl));
+    return (await ctx.services.publish.list()).map((r) => instanceOut(r, ctx.services.config.publicUrl, ctx.services.registry));
   }
 
-  @Query(() => StsInstanceType, { nullable: true, description: 'Null when unknown.' })
-  async instance(@Arg('name', () => String) name: string, @Ctx() ctx: GqlContext): Promise<StsInstanceType | null> {
+  @Query(StsInstance, { nullable: true, description: 'One instance by name (admin); null when unknown.' })
+  async instance(@Arg('name', () => String, { description: 'The instance name.' }) name: string, @Ctx() ctx: GqlContext): Promise<GqlObj | null> {
     requireAdmin(ctx);
     const r = await ctx.services.publish.get(name);
-    return r ? instanceOut(r, ctx.services.config.publicUrl) : null;
+    return r ? instanceOut(r, ctx.services.config.publicUrl, ctx.services.registry) : null;
   }
 
-  @Mutation(() => StsInstanceType)
-  async publishInstance(@Arg('input', () => InstanceInput) input: InstanceInput, @Ctx() ctx: GqlContext): Promise<StsInstanceType> {
+  @Mutation(StsInstance, { description: 'Publishes a new instance (admin); every configuration mistake is BAD_USER_INPUT naming the field.' })
+  async publishInstance(@Arg('input', InstanceInput, { description: 'The instance to publish.' }) input: GqlObj, @Ctx() ctx: GqlContext): Promise<GqlObj> {
     const admin = requireAdmin(ctx);
     const row = await ctx.services.publish.publish(plain(input), { actor: admin.username, clientAddress: ctx.clientAddress });
-    return instanceOut(row, ctx.services.config.publicUrl);
+    return instanceOut(row, ctx.services.config.publicUrl, ctx.services.registry);
   }
 
-  @Mutation(() => StsInstanceType, { description: 'Full replacement; the name must match; omitted write-only secrets keep their value.' })
+  @Mutation(StsInstance, { description: 'Replaces an instance (admin): full replacement; the name must match; omitted write-only secrets keep their value.' })
   async updateInstance(
-    @Arg('name', () => String) name: string,
-    @Arg('input', () => InstanceInput) input: InstanceInput,
+    @Arg('name', () => String, { description: 'The instance to replace.' }) name: string,
+    @Arg('input', InstanceInput, { description: 'Its new configuration.' }) input: GqlObj,
     @Ctx() ctx: GqlContext,
-  ): Promise<StsInstanceType> {
+  ): Promise<GqlObj> {
     const admin = requireAdmin(ctx);
     const row = await ctx.services.publish.update(name, plain(input), { actor: admin.username, clientAddress: ctx.clientAddress });
-    return instanceOut(row, ctx.services.config.publicUrl);
+    return instanceOut(row, ctx.services.config.publicUrl, ctx.services.registry);
   }
 
   @Mutation(() => Boolean)
@@ -240,13 +238,16 @@ export class AdminResolver {
   @Query(() => [SamlPluginType], { description: 'Built-in and loaded SAML statement plugins.' })
   samlPlugins(@Ctx() ctx: GqlContext): SamlPluginType[] {
     requireAdmin(ctx);
-    return ctx.services.plugins.samlPlugins().map((p) => Object.assign(new SamlPluginType(), p));
+    return ctx.services.samlPlugins.list().map((p) => Object.assign(new SamlPluginType(), p));
   }
 
   @Query(() => [CustomTokenTypeType], { description: 'Loaded custom token validators and providers.' })
   customTokenTypes(@Ctx() ctx: GqlContext): CustomTokenTypeType[] {
     requireAdmin(ctx);
-    return ctx.services.plugins.customTokenTypes().map((p) => Object.assign(new CustomTokenTypeType(), p));
+    return ctx.services.registry
+      .all()
+      .filter((k) => !k.builtIn)
+      .map((k) => Object.assign(new CustomTokenTypeType(), { tokenType: k.name, hasValidator: !!k.validator, hasProvider: !!k.provider }));
   }
 
   @Query(() => [IssuedTokenRecordType], { description: 'Newest first. `first` defaults to 50 (at most 500); `after` is a record cursor.' })
@@ -295,70 +296,56 @@ export class AdminResolver {
   }
 }
 
-function toEngineInput(i: TokenInputType): TokenInput {
-  switch (i.type) {
-    case TokenTypeEnum.USERNAME:
-      return { type: 'USERNAME', username: i.username as string, password: i.password as string };
-    case TokenTypeEnum.OPENIDCONNECT:
-      if (!i.idToken) throw new BadUserInputError('is required for OPENIDCONNECT input', 'input.idToken');
-      return { type: 'OPENIDCONNECT', idToken: i.idToken };
-    case TokenTypeEnum.X509:
-      if (!i.certificate) throw new BadUserInputError('is required for X509 input', 'input.certificate');
-      return { type: 'X509', certificates: splitPemBundle(i.certificate), proof: i.proof ?? undefined };
-    case TokenTypeEnum.SESSION:
-      if (!i.sessionToken) throw new BadUserInputError('is required for SESSION input', 'input.sessionToken');
-      return { type: 'SESSION', sessionToken: i.sessionToken };
-    case TokenTypeEnum.CUSTOM:
-      if (!i.customType) throw new BadUserInputError('is required for CUSTOM input', 'input.customType');
-      return { type: 'CUSTOM', customType: i.customType, customToken: i.customToken, rawInput: plain(i) };
-    default:
-      return { type: i.type as 'SAML2' } as unknown as TokenInput;
+/**
+ * TokenInput / TokenOutput → the engine's envelope: the kind's fields by their GraphQL names (a registry lookup),
+ * or for CUSTOM the plugin kind named by customType with its token and the raw request.
+ */
+function envelope(registry: TokenRegistry, value: GqlObj, side: 'input' | 'output'): TokenEnvelope {
+  const v = plain(value) as Obj;
+  const type = v.type as string;
+  if (type === CUSTOM) {
+    const customType = v.customType;
+    if (typeof customType !== 'string' || customType === '') throw new BadUserInputError(`is required for CUSTOM ${side}`, `${side}.customType`);
+    if (registry.isEnumerated(customType)) throw new BadUserInputError(`names a built-in kind: use type ${customType}`, `${side}.customType`);
+    return side === 'input' ? { type: customType, token: v.customToken, raw: v } : { type: customType, raw: v };
   }
-}
-
-function toEngineOutput(o: TokenOutputType): TokenOutputRequest {
-  switch (o.type) {
-    case TokenTypeEnum.OPENIDCONNECT:
-      return { type: 'OPENIDCONNECT', nonce: o.nonce ?? undefined };
-    case TokenTypeEnum.SAML2:
-      return { type: 'SAML2', subjectConfirmation: o.subjectConfirmation ?? SubjectConfirmationEnum.BEARER, proofCertificate: o.proofCertificate ?? undefined };
-    case TokenTypeEnum.CUSTOM:
-      if (!o.customType) throw new BadUserInputError('is required for CUSTOM output', 'output.customType');
-      return { type: 'CUSTOM', customType: o.customType, rawOutput: plain(o) };
-    default:
-      throw new BadUserInputError(`${o.type} cannot be issued`, 'output.type');
-  }
+  const kind = registry.kind(type);
+  const part = side === 'input' ? kind?.validator : kind?.provider;
+  if (!part) return { type };
+  return { ...(part.fromGraphql ? part.fromGraphql(v) : readWireFields(v, part.fields, 'graphql')), type };
 }
 
 @Resolver()
 export class TokenResolver {
-  @Mutation(() => TranslatedTokenType)
+  @Mutation(() => TranslatedTokenType, { description: 'The token transformation: validates the input token and issues the output token (no session needed unless the instance sets callerRoles).' })
   async translateToken(
-    @Arg('instance', () => String) instance: string,
-    @Arg('input', () => TokenInputType) input: TokenInputType,
-    @Arg('output', () => TokenOutputType) output: TokenOutputType,
+    @Arg('instance', () => String, { description: 'The STS instance.' }) instance: string,
+    @Arg('input', TokenInput, { description: 'The presented token.' }) input: GqlObj,
+    @Arg('output', TokenOutput, { description: 'The token to issue.' }) output: GqlObj,
     @Ctx() ctx: GqlContext,
   ): Promise<TranslatedTokenType> {
-    const t = await ctx.services.engine.translate(instance, toEngineInput(input), toEngineOutput(output), requestContext(ctx));
-    return Object.assign(new TranslatedTokenType(), t);
+    const { registry } = ctx.services;
+    const t = await ctx.services.engine.translate(instance, envelope(registry, input, 'input'), envelope(registry, output, 'output'), requestContext(ctx));
+    const enumerated = registry.isEnumerated(t.type);
+    return Object.assign(new TranslatedTokenType(), { ...t, type: enumerated ? t.type : CUSTOM, customType: enumerated ? undefined : t.type });
   }
 
-  @Mutation(() => TokenValidationType, { description: 'Never fails because of the token itself: valid false with a reason.' })
+  @Mutation(() => TokenValidationType, { description: 'Checks a token this instance issued; never fails because of the token itself: valid false with a reason.' })
   async validateToken(
-    @Arg('instance', () => String) instance: string,
-    @Arg('type', () => TokenTypeEnum) type: TokenTypeEnum,
-    @Arg('token', () => String) token: string,
+    @Arg('instance', () => String, { description: 'The STS instance that issued the token.' }) instance: string,
+    @Arg('type', TokenType, { description: 'The kind of the token; CUSTOM for any custom token type.' }) type: string,
+    @Arg('token', () => String, { description: 'The token exactly as issued.' }) token: string,
     @Ctx() ctx: GqlContext,
   ): Promise<TokenValidationType> {
     const r = await ctx.services.engine.validate(instance, type, token, requestContext(ctx));
     return Object.assign(new TokenValidationType(), { valid: r.valid, reason: r.reason, subject: r.subject, expiresAt: r.expiresAt });
   }
 
-  @Mutation(() => Boolean, { description: 'True when the token is cancelled now or already was.' })
+  @Mutation(() => Boolean, { description: 'Cancels a token this instance issued: true when it is cancelled now or already was; a token that does not verify is INVALID_TOKEN.' })
   async cancelToken(
-    @Arg('instance', () => String) instance: string,
-    @Arg('type', () => TokenTypeEnum) type: TokenTypeEnum,
-    @Arg('token', () => String) token: string,
+    @Arg('instance', () => String, { description: 'The STS instance that issued the token.' }) instance: string,
+    @Arg('type', TokenType, { description: 'The kind of the token; CUSTOM for any custom token type.' }) type: string,
+    @Arg('token', () => String, { description: 'The token exactly as issued.' }) token: string,
     @Ctx() ctx: GqlContext,
   ): Promise<boolean> {
     return ctx.services.engine.cancel(instance, type, token, requestContext(ctx));
@@ -366,9 +353,3 @@ export class TokenResolver {
 }
 
 export const RESOLVERS = [AuthResolver, UserResolver, InstanceResolver, KeyResolver, AdminResolver, TokenResolver] as const;
-
-/** A PEM bundle (leaf first) → one string per certificate; a bare base64 DER stays one entry. */
-export function splitPemBundle(text: string): string[] {
-  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g);
-  return blocks && blocks.length > 0 ? blocks : [text];
-}

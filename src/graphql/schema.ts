@@ -17,24 +17,34 @@ import {
 } from 'graphql';
 import { GraphQLDateTime } from 'graphql-scalars';
 import { buildSchemaSync } from 'type-graphql';
+import type { TokenRegistry } from '../engine/registry.js';
 import { RESOLVERS } from './resolvers.js';
 import { badBearerMiddleware } from './middleware.js';
+import { buildRegistryTypes } from './registry-types.js';
+import { EndpointsType, TransformInput, TransformType } from './types.js';
 
-let cached: GraphQLSchema | undefined;
+const cached = new WeakMap<TokenRegistry, GraphQLSchema>();
 
-export function buildTesseraSchema(): GraphQLSchema {
-  cached ??= buildSchemaSync({
-    resolvers: [...RESOLVERS] as unknown as [Function, ...Function[]],
-    scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
-    validate: false,
-    globalMiddlewares: [badBearerMiddleware],
-  });
-  return cached;
+/** The schema for a registry: the static operations plus the types its token kinds shape (registry-types.ts). */
+export function buildTesseraSchema(registry: TokenRegistry): GraphQLSchema {
+  let schema = cached.get(registry);
+  if (!schema) {
+    // Building is synchronous: the registry types are current for exactly this build.
+    buildRegistryTypes(registry, { TransformInput, Transform: TransformType, Endpoints: EndpointsType });
+    schema = buildSchemaSync({
+      resolvers: [...RESOLVERS] as unknown as [Function, ...Function[]],
+      scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
+      validate: false,
+      globalMiddlewares: [badBearerMiddleware],
+    });
+    cached.set(registry, schema);
+  }
+  return schema;
 }
 
 /** The SDL committed as schema.graphql (sorted, so it is stable). */
-export function printTesseraSchema(): string {
-  return printSchema(lexicographicSortSchema(buildTesseraSchema())) + '\n';
+export function printTesseraSchema(registry: TokenRegistry): string {
+  return printSchema(lexicographicSortSchema(buildTesseraSchema(registry))) + '\n';
 }
 
 export const LIMITS = {

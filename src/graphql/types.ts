@@ -3,25 +3,12 @@
  * same whether or not the compiler emits decorator metadata. These are API types, not entities: resolvers map.
  */
 import 'reflect-metadata';
-import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
+import { registryTypes } from './registry-types.js';
 
-export enum TokenTypeEnum {
-  USERNAME = 'USERNAME',
-  OPENIDCONNECT = 'OPENIDCONNECT',
-  X509 = 'X509',
-  SESSION = 'SESSION',
-  SAML2 = 'SAML2',
-  CUSTOM = 'CUSTOM',
-}
-registerEnumType(TokenTypeEnum, { name: 'TokenType', description: 'Token types Tessera validates or issues.' });
-
-export enum SubjectConfirmationEnum {
-  BEARER = 'BEARER',
-  HOLDER_OF_KEY = 'HOLDER_OF_KEY',
-  SENDER_VOUCHES = 'SENDER_VOUCHES',
-}
-registerEnumType(SubjectConfirmationEnum, { name: 'SubjectConfirmation', description: 'SAML 2.0 subject confirmation method.' });
+/** The TokenType enum of the schema being built (registry-types.ts): one value per token kind, plus CUSTOM. */
+const TokenType = () => registryTypes().TokenType;
 
 // ---------------------------------------------------------------------------------------------- users
 @ObjectType('User')
@@ -60,175 +47,30 @@ export class KeyType {
 }
 
 // ------------------------------------------------------------------------------------------ instances
-@InputType('TransformInput')
+@InputType('TransformInput', { description: 'One input → output transformation an instance offers.' })
 export class TransformInput {
-  @Field(() => TokenTypeEnum) input!: TokenTypeEnum;
-  @Field(() => TokenTypeEnum) output!: TokenTypeEnum;
-  @Field(() => Boolean, { nullable: true }) invalidateInterimSession?: boolean;
-  @Field(() => String, { nullable: true }) customInput?: string;
-  @Field(() => String, { nullable: true }) customOutput?: string;
+  @Field(TokenType, { description: 'The kind taken as input.' }) input!: string;
+  @Field(TokenType, { description: 'The kind issued.' }) output!: string;
+  @Field(() => Boolean, { nullable: true, description: 'End the SESSION input after issuing (single use). Default false.' }) invalidateInterimSession?: boolean;
+  @Field(() => String, { nullable: true, description: 'When input is CUSTOM: the custom token type.' }) customInput?: string;
+  @Field(() => String, { nullable: true, description: 'When output is CUSTOM: the custom token type.' }) customOutput?: string;
 }
 
-@InputType('SamlPluginsInput')
-export class SamlPluginsInput {
-  @Field(() => String, { nullable: true }) conditions?: string;
-  @Field(() => String, { nullable: true }) subject?: string;
-  @Field(() => String, { nullable: true }) authenticationStatements?: string;
-  @Field(() => String, { nullable: true }) attributeStatements?: string;
-  @Field(() => String, { nullable: true }) authorizationDecisionStatements?: string;
-}
-
-@InputType('Saml2Input')
-export class Saml2Input {
-  @Field(() => String) issuer!: string;
-  @Field(() => String) spEntityId!: string;
-  @Field(() => String, { nullable: true }) spAcsUrl?: string;
-  @Field(() => String, { nullable: true }) nameIdFormat?: string;
-  @Field(() => GraphQLJSON, { nullable: true }) attributeMap?: unknown;
-  @Field(() => Int, { nullable: true }) lifetimeSeconds?: number;
-  @Field(() => Boolean, { nullable: true }) signAssertion?: boolean;
-  @Field(() => String, { nullable: true }) signatureAlgorithm?: string;
-  @Field(() => String, { nullable: true }) signingKeyId?: string;
-  @Field(() => Boolean, { nullable: true }) encryptAssertion?: boolean;
-  @Field(() => Boolean, { nullable: true }) encryptNameId?: boolean;
-  @Field(() => Boolean, { nullable: true }) encryptAttributes?: boolean;
-  @Field(() => String, { nullable: true }) dataEncryptionAlgorithm?: string;
-  @Field(() => String, { nullable: true }) keyTransportAlgorithm?: string;
-  @Field(() => String, { nullable: true }) spEncryptionCertificate?: string;
-  @Field(() => SamlPluginsInput, { nullable: true }) plugins?: SamlPluginsInput;
-}
-
-@InputType('OidcInput')
-export class OidcInput {
-  @Field(() => String, { nullable: true }) issuer?: string;
-  @Field(() => [String]) audience!: string[];
-  @Field(() => String, { nullable: true }) authorizedParty?: string;
-  @Field(() => String, { nullable: true }) signatureAlgorithm?: string;
-  @Field(() => String, { nullable: true }) signingKeyId?: string;
-  @Field(() => String, { nullable: true, description: 'HS256 only, at least 32 bytes; write-only; kept when omitted on update.' }) clientSecret?: string;
-  @Field(() => GraphQLJSON, { nullable: true }) claimMap?: unknown;
-  @Field(() => Int, { nullable: true }) lifetimeSeconds?: number;
-}
-
-@InputType('OidcTrustInput')
-export class OidcTrustInput {
-  @Field(() => String) issuer!: string;
-  @Field(() => [String]) audience!: string[];
-  @Field(() => [String], { nullable: true }) authorizedParties?: string[];
-  @Field(() => GraphQLJSON, { nullable: true }) jwks?: unknown;
-  @Field(() => String, { nullable: true }) jwksUri?: string;
-  @Field(() => String, { nullable: true }) clientSecret?: string;
-}
-
-@InputType('X509TrustInput')
-export class X509TrustInput {
-  @Field(() => [String]) caCertificates!: string[];
-  @Field(() => String, { nullable: true }) offloadHeader?: string;
-  @Field(() => [String], { nullable: true }) trustedProxies?: string[];
-}
-
-@InputType('InstanceInput')
-export class InstanceInput {
-  @Field(() => String) name!: string;
-  @Field(() => [TransformInput]) transforms!: TransformInput[];
-  @Field(() => Boolean, { nullable: true }) persistIssuedTokens?: boolean;
-  @Field(() => [String], { nullable: true }) callerRoles?: string[];
-  @Field(() => Saml2Input, { nullable: true }) saml2?: Saml2Input;
-  @Field(() => OidcInput, { nullable: true }) oidc?: OidcInput;
-  @Field(() => [OidcTrustInput], { nullable: true }) oidcTrust?: OidcTrustInput[];
-  @Field(() => X509TrustInput, { nullable: true }) x509Trust?: X509TrustInput;
-}
-
-@ObjectType('Transform')
+@ObjectType('Transform', { description: 'One input → output transformation an instance offers.' })
 export class TransformType {
-  @Field(() => TokenTypeEnum) input!: string;
-  @Field(() => TokenTypeEnum) output!: string;
-  @Field(() => Boolean) invalidateInterimSession!: boolean;
-  @Field(() => String, { nullable: true }) customInput?: string;
-  @Field(() => String, { nullable: true }) customOutput?: string;
+  @Field(TokenType, { description: 'The kind taken as input.' }) input!: string;
+  @Field(TokenType, { description: 'The kind issued.' }) output!: string;
+  @Field(() => Boolean, { description: 'Whether the SESSION input is ended after issuing.' }) invalidateInterimSession!: boolean;
+  @Field(() => String, { nullable: true, description: 'When input is CUSTOM: the custom token type.' }) customInput?: string;
+  @Field(() => String, { nullable: true, description: 'When output is CUSTOM: the custom token type.' }) customOutput?: string;
 }
 
-@ObjectType('SamlPlugins')
-export class SamlPluginsType {
-  @Field(() => String, { nullable: true }) conditions?: string;
-  @Field(() => String, { nullable: true }) subject?: string;
-  @Field(() => String, { nullable: true }) authenticationStatements?: string;
-  @Field(() => String, { nullable: true }) attributeStatements?: string;
-  @Field(() => String, { nullable: true }) authorizationDecisionStatements?: string;
-}
-
-@ObjectType('Saml2Config')
-export class Saml2ConfigType {
-  @Field(() => String) issuer!: string;
-  @Field(() => String) spEntityId!: string;
-  @Field(() => String, { nullable: true }) spAcsUrl?: string;
-  @Field(() => String) nameIdFormat!: string;
-  @Field(() => GraphQLJSON) attributeMap!: Record<string, string>;
-  @Field(() => Int) lifetimeSeconds!: number;
-  @Field(() => Boolean) signAssertion!: boolean;
-  @Field(() => String) signatureAlgorithm!: string;
-  @Field(() => String, { nullable: true }) signingKeyId?: string;
-  @Field(() => Boolean) encryptAssertion!: boolean;
-  @Field(() => Boolean) encryptNameId!: boolean;
-  @Field(() => Boolean) encryptAttributes!: boolean;
-  @Field(() => String) dataEncryptionAlgorithm!: string;
-  @Field(() => String) keyTransportAlgorithm!: string;
-  @Field(() => String, { nullable: true }) spEncryptionCertificate?: string;
-  @Field(() => SamlPluginsType) plugins!: SamlPluginsType;
-}
-
-@ObjectType('OidcConfig')
-export class OidcConfigType {
-  @Field(() => String, { description: 'The effective issuer (the default when none was configured).' }) issuer!: string;
-  @Field(() => [String]) audience!: string[];
-  @Field(() => String, { nullable: true }) authorizedParty?: string;
-  @Field(() => String) signatureAlgorithm!: string;
-  @Field(() => String, { nullable: true }) signingKeyId?: string;
-  @Field(() => Boolean) hasClientSecret!: boolean;
-  @Field(() => GraphQLJSON) claimMap!: Record<string, string>;
-  @Field(() => Int) lifetimeSeconds!: number;
-}
-
-@ObjectType('OidcTrust')
-export class OidcTrustType {
-  @Field(() => String) issuer!: string;
-  @Field(() => [String]) audience!: string[];
-  @Field(() => [String], { nullable: true }) authorizedParties?: string[];
-  @Field(() => GraphQLJSON, { nullable: true }) jwks?: unknown;
-  @Field(() => String, { nullable: true }) jwksUri?: string;
-  @Field(() => Boolean) hasClientSecret!: boolean;
-}
-
-@ObjectType('X509Trust')
-export class X509TrustType {
-  @Field(() => [String]) caCertificates!: string[];
-  @Field(() => String, { nullable: true }) offloadHeader?: string;
-  @Field(() => [String], { nullable: true }) trustedProxies?: string[];
-}
-
-@ObjectType('InstanceEndpoints')
+@ObjectType('InstanceEndpoints', { description: 'The URLs at which an instance answers.' })
 export class EndpointsType {
-  @Field(() => String) rest!: string;
-  @Field(() => String) jwks!: string;
-  @Field(() => String) openidConfiguration!: string;
-  @Field(() => String) samlMetadata!: string;
-}
-
-@ObjectType('StsInstance')
-export class StsInstanceType {
-  @Field(() => ID) id!: string;
-  @Field(() => String) name!: string;
-  @Field(() => [TransformType]) transforms!: TransformType[];
-  @Field(() => Boolean) persistIssuedTokens!: boolean;
-  @Field(() => [String], { nullable: true }) callerRoles?: string[];
-  @Field(() => Saml2ConfigType, { nullable: true }) saml2?: Saml2ConfigType;
-  @Field(() => OidcConfigType, { nullable: true }) oidc?: OidcConfigType;
-  @Field(() => [OidcTrustType], { nullable: true }) oidcTrust?: OidcTrustType[];
-  @Field(() => X509TrustType, { nullable: true }) x509Trust?: X509TrustType;
-  @Field(() => Boolean, { description: 'True when oidc.clientSecret is set (never returned).' }) hasClientSecret!: boolean;
-  @Field(() => EndpointsType) endpoints!: EndpointsType;
-  @Field(() => Date) createdAt!: Date;
-  @Field(() => Date) updatedAt!: Date;
+  @Field(() => String, { description: 'The PingAM-compatible REST STS: POST ?_action=translate|validate|cancel.' }) rest!: string;
+  @Field(() => String, { description: 'The JWK Set that verifies the instance\'s JWTs.' }) jwks!: string;
+  @Field(() => String, { description: 'The OpenID Connect discovery document.' }) openidConfiguration!: string;
+  @Field(() => String, { description: 'The SAML 2.0 IdP metadata.' }) samlMetadata!: string;
 }
 
 // -------------------------------------------------------------------------------------------- plugins
@@ -249,33 +91,11 @@ export class CustomTokenTypeType {
 }
 
 // -------------------------------------------------------------------------------------- tokens & audit
-@InputType('TokenInput')
-export class TokenInputType {
-  @Field(() => TokenTypeEnum) type!: TokenTypeEnum;
-  @Field(() => String, { nullable: true }) username?: string;
-  @Field(() => String, { nullable: true }) password?: string;
-  @Field(() => String, { nullable: true }) idToken?: string;
-  @Field(() => String, { nullable: true, description: 'PEM leaf, optionally followed by up to 4 chain certificates.' }) certificate?: string;
-  @Field(() => String, { nullable: true, description: 'Compact JWS by the certificate key: typ tessera-pop+jwt, {aud, iat, jti}.' }) proof?: string;
-  @Field(() => String, { nullable: true }) sessionToken?: string;
-  @Field(() => String, { nullable: true }) customType?: string;
-  @Field(() => GraphQLJSON, { nullable: true }) customToken?: unknown;
-}
-
-@InputType('TokenOutput')
-export class TokenOutputType {
-  @Field(() => TokenTypeEnum) type!: TokenTypeEnum;
-  @Field(() => SubjectConfirmationEnum, { nullable: true }) subjectConfirmation?: SubjectConfirmationEnum;
-  @Field(() => String, { nullable: true }) proofCertificate?: string;
-  @Field(() => String, { nullable: true }) nonce?: string;
-  @Field(() => String, { nullable: true }) customType?: string;
-}
-
-@ObjectType('TranslatedToken')
+@ObjectType('TranslatedToken', { description: 'An issued token.' })
 export class TranslatedTokenType {
-  @Field(() => String) token!: string;
-  @Field(() => TokenTypeEnum) type!: string;
-  @Field(() => String, { nullable: true }) customType?: string;
+  @Field(() => String, { description: 'The issued token: a JWT, SAML XML or a custom token.' }) token!: string;
+  @Field(TokenType, { description: 'Its kind (CUSTOM for a custom token type).' }) type!: string;
+  @Field(() => String, { nullable: true, description: 'When type is CUSTOM: the custom token type.' }) customType?: string;
   @Field(() => String) tokenId!: string;
   @Field(() => String) subject!: string;
   @Field(() => Date) issuedAt!: Date;

@@ -7,8 +7,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ERROR_TABLE, INTERNAL_MESSAGE, TesseraError } from '../engine/errors.js';
+import { INTERNAL_MESSAGE, TesseraError, type ErrorCode } from '../engine/errors.js';
 import type { Caller, RequestContext } from '../engine/types.js';
+import { amError, amErrorBody } from './errors.js';
 import type { Services } from '../services.js';
 import { describeError } from '../log.js';
 import type { GqlContext } from '../graphql/context.js';
@@ -17,7 +18,6 @@ import { makeFormatError } from '../graphql/format-error.js';
 import { graphiqlAsset, graphiqlPage, graphiqlStartScript } from './graphiql.js';
 import { handleRestSts } from './rest-sts.js';
 import { metadataRoute } from './metadata.js';
-import { isTrustedProxy, parseOffloadHeader } from '../tokens/x509/offload.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -85,10 +85,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown, extra: Rec
   send(res, status, JSON.stringify(body), 'application/json; charset=utf-8', { 'cache-control': 'no-store', ...extra });
 }
 
-/** PingAM's error body (API.md §2). */
-export function restErrorBody(code: keyof typeof ERROR_TABLE, message: string): Record<string, unknown> {
-  const { status, reason } = ERROR_TABLE[code];
-  return { code: status, reason, message, detail: { code } };
+/** PingAM's error body (API.md §2) for a table code. */
+export function restErrorBody(code: ErrorCode, message: string): Record<string, unknown> {
+  return amError(code, message).body;
+}
+
+/** 405 with `Allow`, and a body whose `code` is the status it comes with. */
+function methodNotAllowed(res: ServerResponse, allow: string, message: string, extra: Record<string, string> = {}): void {
+  sendJson(res, 405, amErrorBody(405, 'Method Not Allowed', message, 'BAD_USER_INPUT'), { allow, ...extra });
 }
 
 export function clientAddress(req: IncomingMessage): string {
@@ -99,7 +103,7 @@ export function clientAddress(req: IncomingMessage): string {
 export async function createHttpApp(services: Services): Promise<HttpApp> {
   const { config, log } = services;
   const apollo = new ApolloServer<GqlContext>({
-    schema: buildTesseraSchema(),
+    schema: buildTesseraSchema(services.registry),
     introspection: true,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
@@ -191,7 +195,7 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
 
   async function restSts(req: IncomingMessage, res: ServerResponse, url: URL, instanceName: string): Promise<void> {
     if (req.method !== 'POST') {
-      sendJson(res, 405, restErrorBody('BAD_USER_INPUT', 'Use POST with ?_action=translate|validate|cancel.'), { allow: 'POST' });
+      methodNotAllowed(res, 'POST', 'Use POST with ?_action=translate|validate|cancel.');
       return;
     }
     let body: unknown;
@@ -208,17 +212,9 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
       return;
     }
     const request: RequestContext = { caller: auth.caller, clientAddress: clientAddress(req), headers: req.headers, door: 'rest' };
-    // PingAM's offloaded two-way TLS: a certificate header set by a trusted proxy (the socket address decides).
-    let offload: { certificates: string[] } | undefined;
-    const inst = await services.instances.get(instanceName).catch(() => null);
-    const trust = inst?.config.x509Trust;
-    if (trust?.offloadHeader && trust.trustedProxies) {
-      const value = req.headers[trust.offloadHeader.toLowerCase()];
-      if (value !== undefined && isTrustedProxy(request.clientAddress, trust.trustedProxies)) {
-        offload = { certificates: parseOffloadHeader(value) };
-      }
-    }
-    const r = await handleRestSts({ instanceName, action: url.searchParams.get('_action'), body, rawBodyError, request, offload, engine: services.engine });
+    const actions = url.searchParams.getAll('_action');
+    const action = actions.length === 0 ? null : actions.length === 1 ? actions[0] : actions;
+    const r = await handleRestSts({ instanceName, action, body, rawBodyError, request, engine: services.engine, registry: services.registry });
     const internal = (r as { internalError?: unknown }).internalError;
     if (internal) log.error('internal error', { ...describeError(internal), door: 'rest' });
     sendJson(res, r.status, r.body, r.headers ?? {});
@@ -259,7 +255,7 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
     m = /^\/sts\/([a-z0-9][a-z0-9-]{0,62})\/(jwks\.json|\.well-known\/openid-configuration|saml-metadata\.xml)$/.exec(path);
     if (m) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        sendJson(res, 405, restErrorBody('BAD_USER_INPUT', 'Use GET.'), { allow: 'GET' });
+        methodNotAllowed(res, 'GET, HEAD', 'Use GET.');
         return;
       }
       const r = await metadataRoute(services, m[1], m[2]);

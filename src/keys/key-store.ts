@@ -194,6 +194,12 @@ export class KeyStore implements KeyProvider {
     return this.load(k);
   }
 
+  /** Base64 DER certificates of the rotated-out keys of an algorithm that still verify (PUBLISHED), newest first. */
+  async publishedCertificates(algorithm: string): Promise<string[]> {
+    const keys = await this.db.em().find(KeyEntity, { algorithm, status: 'PUBLISHED' }, { orderBy: { createdAt: 'desc' } });
+    return keys.map((k) => k.certificate.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, ''));
+  }
+
   async verificationKeys(): Promise<Array<{ kid: string; algorithm: string; publicKey: KeyObject; jwk: Record<string, unknown> }>> {
     this.verificationCache ??= (async () => {
       const keys = await this.db.em().find(KeyEntity, { status: { $in: ['ACTIVE', 'PUBLISHED'] } }, { orderBy: { createdAt: 'desc' } });

@@ -152,8 +152,7 @@ export const StsInstanceSchema = new EntitySchema<StsInstanceEntity>({
 export const IssuedTokenSchema = new EntitySchema<IssuedTokenEntity>({
   class: IssuedTokenEntity,
   tableName: 'issued_tokens',
-  indexes: [{ properties: ['instanceId', 'issuedAt'] }, { properties: ['subject'] }],
-  uniques: [{ properties: ['instanceId', 'tokenHash'] }],
+  indexes: [{ properties: ['instanceId', 'issuedAt'] }, { properties: ['subject'] }, { properties: ['instanceId', 'tokenHash'] }],
   properties: {
     id: { type: 'string', length: 36, primary: true },
     tokenId: str(128),

@@ -10,10 +10,12 @@ import {
   StsInstanceEntity,
   UsedProofEntity,
 } from './entities.js';
-import type { AuditEventInput, AuditSink, IssuedTokenRecord, IssuedTokenStore, PublishedInstance, ReplayStore, InstanceConfig } from '../engine/types.js';
+import type { AuditEventInput, AuditSink, Clock, IssuedTokenRecord, IssuedTokenStore, PublishedInstance, ReplayStore, InstanceConfig } from '../engine/types.js';
+import { systemClock } from '../engine/types.js';
+import type { IssuanceLog } from '../engine/engine.js';
 import type { Logger } from '../log.js';
 import { createHash } from 'node:crypto';
-import type { WriteBatcher } from './write-batcher.js';
+import type { Row, WriteBatcher } from './write-batcher.js';
 
 function clip(s: string | undefined | null, n: number): string | null {
   if (s === undefined || s === null) return null;
@@ -24,11 +26,17 @@ export class DbIssuedTokenStore implements IssuedTokenStore {
   constructor(
     private readonly db: Database,
     private readonly writer: WriteBatcher,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Durable when the promise resolves (group commit with other requests' records). */
   async record(rec: Omit<IssuedTokenRecord, 'cancelled'>): Promise<void> {
-    await this.writer.write('issued', {
+    await this.writer.submit([['issued_tokens', this.row(rec)]]);
+  }
+
+  /** The entity-shaped row of a record, for a unit of the group commit. */
+  row(rec: Omit<IssuedTokenRecord, 'cancelled'>): Row {
+    return {
       id: randomUUID(),
       tokenId: clip(rec.tokenId, 128)!,
       instanceId: rec.instanceId,
@@ -41,16 +49,21 @@ export class DbIssuedTokenStore implements IssuedTokenStore {
       cancelled: false,
       cancelledAt: null,
       sender: clip(rec.sender, 128),
-    });
+    };
   }
 
+  /**
+   * The newest record of this exact token string. A provider may issue the same string twice (a deterministic
+   * custom ticket): each issuance has its record, and the newest one speaks for the token.
+   */
   async findByHash(instanceId: string, tokenHash: string): Promise<IssuedTokenRecord | null> {
-    const r = await this.db.em().findOne(IssuedTokenEntity, { instanceId, tokenHash });
+    const [r] = await this.db.em().find(IssuedTokenEntity, { instanceId, tokenHash }, { orderBy: [{ issuedAt: 'desc' }, { id: 'desc' }], limit: 1 });
     return r ? toRecord(r) : null;
   }
 
+  /** Cancels the token: every record of this exact string (they are one token). False when there is none. */
   async cancel(instanceId: string, tokenHash: string): Promise<boolean> {
-    const n = await this.db.em().nativeUpdate(IssuedTokenEntity, { instanceId, tokenHash, cancelled: false }, { cancelled: true, cancelledAt: new Date() });
+    const n = await this.db.em().nativeUpdate(IssuedTokenEntity, { instanceId, tokenHash, cancelled: false }, { cancelled: true, cancelledAt: this.clock.now() });
     if (n > 0) return true;
     return (await this.findByHash(instanceId, tokenHash)) !== null;
   }
@@ -115,12 +128,18 @@ export class DbAuditStore implements AuditSink {
     private readonly db: Database,
     private readonly log: Logger,
     private readonly writer: WriteBatcher,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   async record(ev: AuditEventInput): Promise<void> {
+    await this.writer.submit([['audit_events', this.row(ev)]]);
+  }
+
+  /** The row of an event, for a unit of the group commit; the event's log line is written here, once. */
+  row(ev: AuditEventInput): Row {
     const row = {
       id: randomUUID(),
-      at: new Date(),
+      at: this.clock.now(),
       action: ev.action,
       actor: clip(ev.actor, 128),
       instance: clip(ev.instance, 63),
@@ -133,12 +152,40 @@ export class DbAuditStore implements AuditSink {
       detail: ev.detail ?? null,
     };
     if (this.log.enabled('info')) this.log.info('audit', { audit: { ...row, id: undefined } });
-    await this.writer.write('audit', row);
+    return row;
   }
 
   async list(filter: { instance?: string; first: number }): Promise<AuditEventEntity[]> {
     const where = filter.instance ? { instance: filter.instance } : {};
     return this.db.em().find(AuditEventEntity, where, { orderBy: [{ at: 'desc' }, { id: 'desc' }], limit: filter.first });
+  }
+}
+
+/** The engine's IssuanceLog over the group commit: a record and its audit event are one unit. */
+export class DbIssuanceLog implements IssuanceLog {
+  constructor(
+    private readonly writer: WriteBatcher,
+    private readonly issued: DbIssuedTokenStore,
+    private readonly events: DbAuditStore,
+  ) {}
+
+  commit(record: Omit<IssuedTokenRecord, 'cancelled'> | null, event: AuditEventInput): Promise<void> {
+    const unit: Array<['issued_tokens' | 'audit_events', Row]> = [];
+    if (record) unit.push(['issued_tokens', this.issued.row(record)]);
+    unit.push(['audit_events', this.events.row(event)]);
+    return this.writer.submit(unit);
+  }
+
+  audit(event: AuditEventInput): Promise<void> {
+    return this.events.record(event);
+  }
+
+  findByHash(instanceId: string, tokenHash: string): Promise<IssuedTokenRecord | null> {
+    return this.issued.findByHash(instanceId, tokenHash);
+  }
+
+  cancel(instanceId: string, tokenHash: string): Promise<boolean> {
+    return this.issued.cancel(instanceId, tokenHash);
   }
 }
 

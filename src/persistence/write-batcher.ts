@@ -1,13 +1,19 @@
 /**
- * Group commit for the per-token writes (issued-token records and audit events): rows queued while a write is
- * in flight go to the database together — one multi-row insert per table — and each caller is answered only
- * after the statement that holds its row has committed, so a token is durable before its response is sent, at
- * a fraction of the round trips.
+ * Group commit for the per-token writes (issued-token records and audit events). A caller submits a unit — the
+ * rows that must be durable together, such as a record and its audit event — and is answered only once the
+ * transaction holding its unit has committed, so a token is durable before its response is sent. Units queued
+ * while a write is in flight go to the database together: one multi-row insert per table, in one transaction,
+ * at a fraction of the round trips.
+ *
+ * If a batch fails, each of its units is written again in a transaction of its own, so one bad row fails only
+ * its own caller, never the other callers who happened to share the batch.
  */
 import type { Knex } from '@mikro-orm/knex';
 import type { Database } from './database.js';
 
-type Kind = 'issued' | 'audit';
+export type Table = 'issued_tokens' | 'audit_events';
+export type Row = Record<string, unknown>;
+export type Unit = ReadonlyArray<readonly [Table, Row]>;
 
 /** Property name → column name (MikroORM's underscore naming), computed once per property. */
 const COLUMN = new Map<string, string>();
@@ -16,10 +22,14 @@ const SQL = new Map<string, string>();
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
 interface Pending {
-  kind: Kind;
-  row: Record<string, unknown>;
+  unit: Unit;
   resolve: () => void;
   reject: (e: unknown) => void;
+}
+
+export interface BatchObserver {
+  /** Called after every transaction attempt: how many units it held, how long it took, and whether it failed. */
+  batch?(units: number, ms: number, failed: boolean): void;
 }
 
 export class WriteBatcher {
@@ -29,14 +39,17 @@ export class WriteBatcher {
   constructor(
     private readonly db: Database,
     private readonly maxBatch = 256,
+    private readonly observer: BatchObserver = {},
   ) {}
 
-  write(kind: Kind, row: Record<string, unknown>): Promise<void> {
+  /** Resolves when every row of the unit is durable; rejects (with no row written) when the unit cannot be. */
+  submit(unit: Unit): Promise<void> {
+    if (unit.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ kind, row, resolve, reject });
+      this.queue.push({ unit, resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
-        // Let the rows of requests handled in this turn of the event loop join the batch.
+        // Let the units of requests handled in this turn of the event loop join the batch.
         setImmediate(() => void this.drain());
       }
     });
@@ -57,9 +70,63 @@ export class WriteBatcher {
     }
   }
 
+  private async commit(batch: Pending[]): Promise<void> {
+    try {
+      await this.write(batch.map((p) => p.unit));
+      for (const p of batch) p.resolve();
+      return;
+    } catch (e) {
+      if (batch.length === 1) {
+        batch[0].reject(e);
+        return;
+      }
+    }
+    // The batch wrote nothing (one transaction): find the bad unit by writing each on its own.
+    for (const p of batch) {
+      try {
+        await this.write([p.unit]);
+        p.resolve();
+      } catch (err) {
+        p.reject(err);
+      }
+    }
+  }
+
+  /** All rows of `units` in one transaction. */
+  private async write(units: Unit[]): Promise<void> {
+    const started = performance.now();
+    const byTable = new Map<Table, Row[]>();
+    for (const unit of units) {
+      for (const [table, row] of unit) {
+        let rows = byTable.get(table);
+        if (!rows) byTable.set(table, (rows = []));
+        rows.push(this.columns(row));
+      }
+    }
+    const statements = [...byTable].map(([table, rows]) => this.insertStatement(table, rows));
+    let failed = true;
+    try {
+      if (statements.length === 1) {
+        await this.db.knex().raw(statements[0].sql, statements[0].values);
+      } else if (this.db.dialect === 'postgresql') {
+        // One statement, so one round trip, and atomic: a data-modifying CTE (PostgreSQL 7.8.4).
+        const [first, ...rest] = statements;
+        const ctes = rest.map((s, i) => `w${i} as (${s.sql})`).join(', ');
+        await this.db.knex().raw(`with ${ctes} ${first.sql}`, [...rest.flatMap((s) => s.values), ...first.values]);
+      } else {
+        await this.db.knex().transaction(async (trx) => {
+          for (const s of statements) await trx.raw(s.sql, s.values);
+        });
+      }
+      failed = false;
+    } finally {
+      this.observer.batch?.(units.length, performance.now() - started, failed);
+    }
+  }
+
   /** An entity-shaped row as column values for this dialect (the representation MikroORM reads back). */
-  private columns(row: Record<string, unknown>): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
+  private columns(row: Row): Row {
+    const out: Row = {};
     for (const k in row) {
       const v = row[k];
       let col = COLUMN.get(k);
@@ -75,17 +142,11 @@ export class WriteBatcher {
     return out;
   }
 
-  private async commit(batch: Pending[]): Promise<void> {
-    // The hot path: one multi-row statement per table, straight to the driver, both tables at once. Each
-    // statement commits on its own, which is all durability needs (the rows are independent).
-    await Promise.all([this.insert('issued_tokens', batch.filter((p) => p.kind === 'issued')), this.insert('audit_events', batch.filter((p) => p.kind === 'audit'))]);
-  }
-
   /**
    * One multi-row insert as raw SQL: the statement text depends only on the table, its columns and the row
    * count, so it is built once and reused, which spares the query builder's per-value work on every batch.
    */
-  private insertRows(table: string, rows: Record<string, unknown>[]): Promise<unknown> {
+  private insertStatement(table: Table, rows: Row[]): { sql: string; values: Knex.RawBinding[] } {
     const columns: string[] = [];
     const seen = new Set<string>();
     for (const row of rows) for (const c in row) if (!seen.has(c)) (seen.add(c), columns.push(c));
@@ -100,28 +161,6 @@ export class WriteBatcher {
     }
     const values: unknown[] = [];
     for (const row of rows) for (const c of columns) values.push(row[c] ?? null);
-    return this.db.knex().raw(sql, values as Knex.RawBinding[]);
-  }
-
-  private async insert(table: string, group: Pending[]): Promise<void> {
-    if (group.length === 0) return;
-    try {
-      await this.insertRows(table, group.map((p) => this.columns(p.row)));
-      for (const p of group) p.resolve();
-    } catch (e) {
-      if (group.length === 1) {
-        group[0].reject(e);
-        return;
-      }
-      // One bad row must not fail its neighbours (the statement wrote none): write them one by one.
-      for (const p of group) {
-        try {
-          await this.insertRows(table, [this.columns(p.row)]);
-          p.resolve();
-        } catch (err) {
-          p.reject(err);
-        }
-      }
-    }
+    return { sql, values: values as Knex.RawBinding[] };
   }
 }

@@ -1,21 +1,15 @@
 /**
- * Adapters that put custom token plugins (API.md §6) behind the engine's TokenValidator / TokenProvider
- * contracts, so custom types register through the same registry as built-in ones. Everything a plugin returns
- * is checked here: the engine never sees an unchecked plugin value.
+ * Adapters that turn custom token plugins (API.md §6) into token kinds (engine/kind.ts), so custom types
+ * register through the same registry, and reach the engine through the same path, as built-in ones. Everything
+ * a plugin returns is checked here: the engine never sees an unchecked plugin value.
  */
 import { randomUUID } from 'node:crypto';
 import { InternalError, InvalidTokenError, sanitizeMessage } from '../engine/errors.js';
-import type {
-  Attributes,
-  IssuedToken,
-  ProviderContext,
-  TokenInput,
-  TokenOutputRequest,
-  TokenProvider,
-  TokenValidator,
-  ValidatorContext,
-  VerifiedSubject,
-} from '../engine/types.js';
+import { PluginFailureError, pluginErrorText } from './plugin-failure.js';
+
+export { PluginFailureError, pluginErrorText, type PluginFailureReason } from './plugin-failure.js';
+import type { FieldSpec, KindProvider, KindValidator, TokenKind } from '../engine/kind.js';
+import type { Attributes, IssuedToken, Obj, ProviderContext, TokenEnvelope, ValidatorContext, VerifiedSubject } from '../engine/types.js';
 import { callWithTimeout } from './timeout.js';
 import type { TokenProviderPlugin, TokenValidatorPlugin } from './types.js';
 
@@ -30,43 +24,6 @@ const MAX_ATTRIBUTE_VALUES = 1024;
 // C0/C1 controls and line separators: a subject or attribute ends up in logs, audit rows and XML.
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-
-export type PluginFailureReason = 'threw' | 'timeout' | 'malformed-result';
-
-/**
- * A plugin broke its contract or failed while issuing: a server-side fault, not the client's. It is INTERNAL
- * (HTTP 500) so the client learns nothing of the plugin's internals; its own message is built only from the
- * plugin's kind and its name or token type (chosen by the operator, checked at load) and is what the server log shows,
- * with the plugin's sanitized error as `detail` and the original error as `cause`.
- */
-export class PluginFailureError extends InternalError {
-  readonly plugin: string;
-  readonly reason: PluginFailureReason;
-  /** The plugin's own (sanitized) error text or what was wrong with its result; for logs only. */
-  readonly detail: string;
-  constructor(plugin: string, reason: PluginFailureReason, detail: string, cause?: unknown) {
-    super(`${plugin} ${REASON_TEXT[reason]}.`, cause);
-    this.name = 'PluginFailureError';
-    this.plugin = plugin;
-    this.reason = reason;
-    this.detail = detail;
-  }
-}
-
-const REASON_TEXT: Record<PluginFailureReason, string> = {
-  threw: 'failed',
-  timeout: 'did not answer in time',
-  'malformed-result': 'returned a malformed result',
-};
-
-/** A plugin may throw anything, even a value whose toString throws; describing it must not throw again. */
-export function pluginErrorText(err: unknown): string {
-  try {
-    return sanitizeMessage(err instanceof Error ? err.message : err);
-  } catch {
-    return '';
-  }
-}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -108,20 +65,35 @@ function checkAttributes(v: unknown): Attributes | string {
  * - it returns something other than { subject, attributes? }: PluginFailureError (INTERNAL), because a plugin that
  *   wants to reject must throw, so a malformed result is a defect for the operator, not a verdict on the token.
  */
-export function customValidatorAdapter(plugin: TokenValidatorPlugin, timeoutMs: number): TokenValidator {
+/** REST: the validator gets `input_token_state` without `token_type`; `raw` keeps the whole state. */
+function withoutTokenType(state: Obj): Obj {
+  // Object rest copies with CreateDataProperty, so an own "__proto__" key stays plain data.
+  const { token_type: _ignored, ...rest } = state;
+  return rest;
+}
+
+/** Envelope of a custom input: the token as the plugin receives it, and the request's raw input. */
+const INPUT_FIELDS: readonly FieldSpec[] = [
+  { key: 'token', rule: 'json', oauth: 'subject_token' },
+  { key: 'raw', rule: 'json' },
+];
+/** Envelope of a custom output: the request's raw output state. */
+const OUTPUT_FIELDS: readonly FieldSpec[] = [{ key: 'raw', rule: 'json' }];
+
+export function customValidatorAdapter(plugin: TokenValidatorPlugin, timeoutMs: number): KindValidator {
   const tokenType = plugin.tokenType;
   const who = `Custom token validator ${tokenType}`;
   return {
-    tokenType,
-    builtIn: false,
-    async validate(input: TokenInput, ctx: ValidatorContext): Promise<VerifiedSubject> {
-      if (input.type !== 'CUSTOM' || input.customType !== tokenType) {
+    fields: INPUT_FIELDS,
+    fromRest: (state) => ({ token: withoutTokenType(state), raw: state }),
+    async validate(input: TokenEnvelope, ctx: ValidatorContext): Promise<VerifiedSubject> {
+      if (input.type !== tokenType) {
         // The engine routes by type; reaching here with another type is a wiring bug, not a client error.
-        throw new InternalError(`${who} received a ${input.type === 'CUSTOM' ? input.customType : input.type} input`);
+        throw new InternalError(`${who} received a ${input.type} input`);
       }
       const pluginCtx = {
         instance: { name: ctx.instance.config.name },
-        rawInput: input.rawInput,
+        rawInput: input.raw,
         clientAddress: ctx.request.clientAddress,
         now: new Date(ctx.now.getTime()),
       };
@@ -129,7 +101,7 @@ export function customValidatorAdapter(plugin: TokenValidatorPlugin, timeoutMs: 
       let result: unknown;
       try {
         result = await callWithTimeout(
-          () => plugin.validate(input.customToken, pluginCtx),
+          () => plugin.validate(input.token, pluginCtx),
           timeoutMs,
           () => (timedOut = new InvalidTokenError(`The ${tokenType} validator did not answer in time.`)),
         );
@@ -144,7 +116,8 @@ export function customValidatorAdapter(plugin: TokenValidatorPlugin, timeoutMs: 
         name: checked.subject,
         attributes: checked.attributes,
         inputType: tokenType,
-        authnInstant: new Date(ctx.now.getTime()),
+        // How the plugin's token was authenticated is the plugin's business: nothing is asserted.
+        authn: { instant: new Date(ctx.now.getTime()) },
       };
     },
   };
@@ -171,16 +144,16 @@ function checkValidatorResult(v: unknown): { subject: string; attributes: Attrib
  * (INTERNAL, no token): the subject was already verified, so what failed is server-side code, and a provider's
  * error text may hold internal detail (hosts, keys, stack traces) that must not reach the client.
  */
-export function customProviderAdapter(plugin: TokenProviderPlugin, timeoutMs: number): TokenProvider {
+export function customProviderAdapter(plugin: TokenProviderPlugin, timeoutMs: number): KindProvider {
   const tokenType = plugin.tokenType;
   const who = `Custom token provider ${tokenType}`;
   return {
-    tokenType,
-    builtIn: false,
-    async issue(subject: VerifiedSubject, output: TokenOutputRequest, ctx: ProviderContext): Promise<IssuedToken> {
-      if (output.type !== 'CUSTOM' || output.customType !== tokenType) {
-        throw new InternalError(`${who} asked for a ${output.type === 'CUSTOM' ? output.customType : output.type} output`);
-      }
+    fields: OUTPUT_FIELDS,
+    fromRest: (state) => ({ raw: withoutTokenType(state) }),
+    restTokenField: 'token',
+    oauthTokenType: 'N_A',
+    async issue(subject: VerifiedSubject, output: TokenEnvelope, ctx: ProviderContext): Promise<IssuedToken> {
+      if (output.type !== tokenType) throw new InternalError(`${who} asked for a ${output.type} output`);
       const now = new Date(ctx.now.getTime());
       const pluginSubject = {
         name: subject.name,
@@ -190,7 +163,7 @@ export function customProviderAdapter(plugin: TokenProviderPlugin, timeoutMs: nu
         ) as Attributes,
         inputType: subject.inputType,
       };
-      const pluginCtx = { instance: { name: ctx.instance.config.name }, rawOutput: output.rawOutput, now: new Date(now.getTime()) };
+      const pluginCtx = { instance: { name: ctx.instance.config.name }, rawOutput: output.raw, now: new Date(now.getTime()) };
       let result: unknown;
       try {
         result = await callWithTimeout(
@@ -206,8 +179,7 @@ export function customProviderAdapter(plugin: TokenProviderPlugin, timeoutMs: nu
       if (typeof checked === 'string') throw new PluginFailureError(who, 'malformed-result', checked);
       return {
         token: checked.token,
-        type: 'CUSTOM',
-        customType: tokenType,
+        type: tokenType,
         tokenId: randomUUID(),
         subject: subject.name,
         issuedAt: now,
@@ -233,13 +205,27 @@ function checkProviderResult(v: unknown, now: Date): { token: string; expiresAt:
   return { token: v.token, expiresAt };
 }
 
-/** Adapts every loaded custom plugin for registration in the engine's registry. */
-export function adaptCustomTokenPlugins(
+/**
+ * One token kind per custom token type: a validator and a provider for one type are a pair (API.md §6), so they
+ * become one kind, reached as CUSTOM with `customType` over GraphQL and by its name over REST.
+ */
+export function customTokenKinds(
   loaded: { validators: readonly TokenValidatorPlugin[]; providers: readonly TokenProviderPlugin[] },
   timeoutMs: number,
-): { validators: TokenValidator[]; providers: TokenProvider[] } {
-  return {
-    validators: loaded.validators.map((p) => customValidatorAdapter(p, timeoutMs)),
-    providers: loaded.providers.map((p) => customProviderAdapter(p, timeoutMs)),
-  };
+): TokenKind[] {
+  const types = [...new Set([...loaded.validators.map((v) => v.tokenType), ...loaded.providers.map((p) => p.tokenType)])].sort();
+  return types.map((tokenType) => {
+    const v = loaded.validators.find((x) => x.tokenType === tokenType);
+    const p = loaded.providers.find((x) => x.tokenType === tokenType);
+    const description = v?.description ?? p?.description ?? `The custom token type ${tokenType}.`;
+    return {
+      name: tokenType,
+      builtIn: false,
+      description: sanitizeMessage(description),
+      graphqlEnum: false,
+      tokenTypeUri: `urn:tessera:token-type:${tokenType}`,
+      ...(v ? { validator: customValidatorAdapter(v, timeoutMs) } : {}),
+      ...(p ? { provider: customProviderAdapter(p, timeoutMs) } : {}),
+    };
+  });
 }

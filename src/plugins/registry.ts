@@ -1,10 +1,10 @@
 /**
- * What the instance validator (saml2.plugins, CUSTOM transforms), the SAML2 provider and the admin queries
- * (`samlPlugins`, `customTokenTypes`) look plugins up in. Built once at start from the built-ins and the loader's
+ * The SAML statement plugins: what the `saml2` section (saml2.plugins), the SAML2 provider and the admin query
+ * `samlPlugins` look them up in. Built once at start from the built-ins and the loader's
  * result; read-only afterwards.
  */
 import { BUILT_IN_SAML_PREFIX } from './loader.js';
-import type { Saml2StatementPlugin, SamlStatementKind, TokenProviderPlugin, TokenValidatorPlugin } from './types.js';
+import type { Saml2StatementPlugin, SamlStatementKind } from './types.js';
 
 export interface SamlPluginInfo {
   name: string;
@@ -56,37 +56,5 @@ export class SamlPluginRegistry {
         builtIn,
         ...(plugin.description !== undefined ? { description: plugin.description } : {}),
       }));
-  }
-}
-
-export interface CustomTokenTypeInfo {
-  tokenType: string;
-  hasValidator: boolean;
-  hasProvider: boolean;
-}
-
-export class CustomTokenTypes {
-  private readonly validators: ReadonlySet<string>;
-  private readonly providers: ReadonlySet<string>;
-
-  constructor(validators: readonly Pick<TokenValidatorPlugin, 'tokenType'>[], providers: readonly Pick<TokenProviderPlugin, 'tokenType'>[]) {
-    this.validators = new Set(validators.map((v) => v.tokenType));
-    this.providers = new Set(providers.map((p) => p.tokenType));
-  }
-
-  /** For a CUSTOM input transform: `customInput` must name a type with a validator. */
-  hasValidator(tokenType: string): boolean {
-    return this.validators.has(tokenType);
-  }
-
-  /** For a CUSTOM output transform: `customOutput` must name a type with a provider. */
-  hasProvider(tokenType: string): boolean {
-    return this.providers.has(tokenType);
-  }
-
-  list(): CustomTokenTypeInfo[] {
-    return [...new Set([...this.validators, ...this.providers])]
-      .sort()
-      .map((tokenType) => ({ tokenType, hasValidator: this.validators.has(tokenType), hasProvider: this.providers.has(tokenType) }));
   }
 }

@@ -8,8 +8,10 @@ import type { Database } from '../persistence/database.js';
 import { StsInstanceEntity } from '../persistence/entities.js';
 import type { ConfigVersion, DbInstanceStore, InstanceRow } from '../persistence/stores.js';
 import { ConflictError, NotFoundError, publicCode } from '../engine/errors.js';
-import type { AuditSink, InstanceConfig } from '../engine/types.js';
-import { validateInstanceInput, type ValidateOptions } from '../engine/instance-config.js';
+import type { AuditSink, Clock, InstanceConfig } from '../engine/types.js';
+import { systemClock } from '../engine/types.js';
+import type { TokenRegistry } from '../engine/registry.js';
+import { validateInstanceInput } from '../engine/instance-config.js';
 
 export interface PublishContext {
   actor?: string;
@@ -22,8 +24,14 @@ export class PublishService {
     private readonly store: DbInstanceStore,
     private readonly version: ConfigVersion,
     private readonly audit: AuditSink,
-    private readonly validation: () => Omit<ValidateOptions, 'existing' | 'nameMustEqual'>,
+    private readonly registry: TokenRegistry,
+    private readonly clock: Clock = systemClock,
   ) {}
+
+  /** Validates an instance input as publish would, without writing anything (the console's "check"). */
+  validate(input: unknown, existing?: InstanceConfig, nameMustEqual?: string): Promise<InstanceConfig> {
+    return validateInstanceInput(input, { registry: this.registry, existing, nameMustEqual });
+  }
 
   list(): Promise<InstanceRow[]> {
     return this.store.list();
@@ -36,8 +44,8 @@ export class PublishService {
   async publish(input: unknown, ctx: PublishContext): Promise<InstanceRow> {
     const name = (input as { name?: unknown } | null)?.name;
     try {
-      const config = validateInstanceInput(input, this.validation());
-      const now = new Date();
+      const config = await this.validate(input);
+      const now = this.clock.now();
       const row: InstanceRow = { id: randomUUID(), name: config.name, config, createdAt: now, updatedAt: now };
       await this.db.transaction(async (em) => {
         if (await em.findOne(StsInstanceEntity, { name: config.name })) throw new ConflictError(`Instance ${config.name} already exists.`);
@@ -62,8 +70,8 @@ export class PublishService {
     try {
       const existing = await this.store.get(name);
       if (!existing) throw new NotFoundError(`Instance ${name} does not exist.`);
-      const config = validateInstanceInput(input, { ...this.validation(), existing: existing.config, nameMustEqual: name });
-      const updatedAt = new Date();
+      const config = await this.validate(input, existing.config, name);
+      const updatedAt = this.clock.now();
       await this.db.transaction(async (em) => {
         const n = await em.nativeUpdate(StsInstanceEntity, { id: existing.id }, { config: config as unknown as Record<string, unknown>, updatedAt });
         if (n === 0) throw new NotFoundError(`Instance ${name} does not exist.`);

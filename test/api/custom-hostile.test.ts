@@ -235,12 +235,20 @@ for (const db of DB_KINDS) {
       });
     }
 
-    test('a provider that repeats a token string: the repeat fails (records are keyed by the exact string)', async () => {
+    test('a provider that repeats a token string: each issuance is recorded, and the string validates and cancels as one token', async () => {
       const first = await translate(bobInput, { type: 'CUSTOM', customType: 'SAME' });
       assert.equal(first.errors, undefined, JSON.stringify(first.errors));
       const again = await translate(bobInput, { type: 'CUSTOM', customType: 'SAME' });
-      assert.equal(codeOf(again), 'INTERNAL');
-      assert.equal(again.data, null);
+      assert.equal(again.errors, undefined, JSON.stringify(again.errors));
+      assert.equal(again.data.translateToken.token, first.data.translateToken.token);
+      assert.notEqual(again.data.translateToken.tokenId, first.data.translateToken.tokenId);
+      const token = first.data.translateToken.token as string;
+      const validate = () => s.rest(INSTANCE, 'validate', { validated_token_state: { token_type: 'SAME', token } });
+      assert.deepEqual((await validate()).body, { token_valid: true });
+      const cancelled = await s.rest(INSTANCE, 'cancel', { cancelled_token_state: { token_type: 'SAME', token } });
+      assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
+      // Cancelling the string cancels every record of it: no older issuance stays valid.
+      assert.deepEqual((await validate()).body, { token_valid: false });
       await stillServing();
     });
 

@@ -16,7 +16,7 @@ import {
   type GraphQLField,
   type GraphQLSchema,
 } from 'graphql';
-import { buildTesseraSchema, printTesseraSchema } from '../../src/graphql/schema.js';
+import { defaultSchema as buildTesseraSchema, printDefaultSchema as printTesseraSchema } from '../../src/graphql/default-schema.js';
 import { projectRoot } from '../../src/paths.js';
 
 const SCHEMA_FILE = join(projectRoot(), 'schema.graphql');

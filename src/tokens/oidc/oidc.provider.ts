@@ -3,63 +3,49 @@
  * (validateToken / cancelToken).
  *
  * Differences from PingAM's STS (AM-STS-NOTES §6), on purpose:
- * - `auth_time` is the original authentication time (VerifiedSubject.authnInstant), not the translate time;
+ * - `auth_time` is the original authentication time (VerifiedSubject.authn.instant), not the translate time;
  * - list attributes stay JSON arrays instead of being joined with spaces;
- * - `acr`/`amr` come from the input token type (AUTHN_CONTEXT_BY_INPUT below) instead of being absent;
+ * - `acr`/`amr` say what the validator observed (VerifiedSubject.authn) instead of being absent;
  * - the header carries `kid` (never an embedded `jwk`), and the keys are published at /sts/<instance>/jwks.json.
  */
 import { randomUUID, type KeyObject } from 'node:crypto';
-import { InternalError } from '../../engine/errors.js';
+import { BadUserInputError, InternalError } from '../../engine/errors.js';
+import type { KindProvider } from '../../engine/kind.js';
 import type {
   IssuedToken,
   KeyProvider,
-  OidcConfig,
   ProviderContext,
   PublishedInstance,
-  TokenOutputRequest,
-  TokenProvider,
+  TokenEnvelope,
   VerifiedSubject,
   VerifyIssuedResult,
 } from '../../engine/types.js';
 import { REGISTERED_CLAIMS, UNSAFE_KEYS } from './claims.js';
 import { JWS_SIGNING_ALGORITHMS, parseCompactJws, parseJsonPayload, signJws, signJwsAsync, verifyJwsSignature, type JwsSigningAlgorithm } from './jws.js';
+import { defaultIssuer, oidcOf, type OidcConfig } from './oidc.config.js';
 
-/** The issuer an instance uses when `oidc.issuer` is not set: what strict discovery clients expect (API §3). */
-export function defaultIssuer(publicUrl: string, instanceName: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}/sts/${instanceName}`;
+export { defaultIssuer };
+
+/** `acr` and `amr` (RFC 8176 §2 values) from what the validator observed; undefined when nothing is known. */
+export function authnContextClaims(subject: Pick<VerifiedSubject, 'authn'>): { acr?: string; amr?: string[] } {
+  const out: { acr?: string; amr?: string[] } = {};
+  if (subject.authn.contextClass) out.acr = subject.authn.contextClass;
+  if (subject.authn.methods && subject.authn.methods.length > 0) out.amr = [...subject.authn.methods];
+  return out;
 }
 
-/**
- * Authentication context per input token type: `acr` (OIDC Core §2) and `amr` (values from the RFC 8176 §2
- * registry).
- *
- * `acr` uses the SAML 2.0 authentication context class URIs (SAML authn-context §3.4): OIDC Core §2 leaves the
- * vocabulary to agreement between the parties, these URIs are the most widely understood one, and the SAML2
- * output of the same subject names the same class.
- *
- * - USERNAME: a password checked by Tessera over the API (`pwd`; PasswordProtectedTransport, as PingAM's
- *   default SAML mapper says for USERNAME input).
- * - SESSION: a Tessera session, which only a password `login` creates (`pwd`; PreviousSession, since the
- *   password was checked earlier, not in this request).
- * - X509: a signature by the certificate's private key (or TLS client authentication at a trusted proxy).
- *   RFC 8176 `pop` is "proof-of-possession of a key" without saying whether the key is hardware or software
- *   protected, which is all Tessera knows; `hwk` or `swk` would claim more than was checked. acr: X509.
- * - OPENIDCONNECT: the upstream identity provider authenticated the user, and the method it used is not
- *   carried over (its `amr`/`acr` are registered claims, which the validator never copies). RFC 8176 has no
- *   "federated" value (`fed` is a vendor extension), and inventing one would make relying parties trust a
- *   method nobody verified, so both claims are left out (OIDC Core §2: they are optional).
- * - custom types: unknown method, nothing asserted.
- */
-export const AUTHN_CONTEXT_BY_INPUT: Readonly<Record<string, { acr: string; amr: readonly string[] }>> = {
-  USERNAME: { acr: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport', amr: ['pwd'] },
-  SESSION: { acr: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PreviousSession', amr: ['pwd'] },
-  X509: { acr: 'urn:oasis:names:tc:SAML:2.0:ac:classes:X509', amr: ['pop'] },
-};
-
-/** The `acr`/`amr` pair for an input token type, or undefined when nothing is asserted. */
-export function authnContextFor(inputType: string): { acr: string; amr: string[] } | undefined {
-  const entry = Object.hasOwn(AUTHN_CONTEXT_BY_INPUT, inputType) ? AUTHN_CONTEXT_BY_INPUT[inputType] : undefined;
-  return entry ? { acr: entry.acr, amr: [...entry.amr] } : undefined;
+/** PingAM's OpenIdConnectTokenCreationState: `allow_access: true` is required; an empty nonce is no nonce. */
+function oidcFromRest(state: Record<string, unknown>): Record<string, unknown> {
+  const allow = Object.prototype.hasOwnProperty.call(state, 'allow_access') ? state.allow_access : undefined;
+  // AM: a missing allow_access counts as false; AM's instance JSON carries booleans as strings.
+  if (allow !== true && allow !== 'true') {
+    throw new BadUserInputError(
+      "The OpenIdConnectTokenCreation state must indicate access to the caller's identity with a field of allow_access:true.",
+      'output_token_state.allow_access',
+    );
+  }
+  const nonce = Object.prototype.hasOwnProperty.call(state, 'nonce') ? state.nonce : undefined;
+  return nonce === undefined || nonce === null || nonce === '' ? {} : { nonce };
 }
 
 function toSeconds(d: Date): number {
@@ -67,7 +53,7 @@ function toSeconds(d: Date): number {
 }
 
 function oidcConfigOf(instance: PublishedInstance): OidcConfig {
-  const config = instance.config.oidc;
+  const config = oidcOf(instance.config);
   // Publish-time validation requires `oidc` whenever a transform outputs OPENIDCONNECT, so its absence here is
   // a server fault, not a client one.
   if (!config) throw new InternalError(`instance ${instance.config.name} has no oidc configuration`);
@@ -100,12 +86,12 @@ function mappedClaims(claimMap: Record<string, string>, attributes: VerifiedSubj
   return out;
 }
 
-export function createOidcProvider(deps: { keys: KeyProvider; publicUrl: string }): TokenProvider {
+export function createOidcProvider(deps: { keys: KeyProvider; publicUrl: string }): KindProvider {
   function issuerOf(instance: PublishedInstance, config: OidcConfig): string {
     return config.issuer ?? defaultIssuer(deps.publicUrl, instance.config.name);
   }
 
-  async function issue(subject: VerifiedSubject, output: TokenOutputRequest, ctx: ProviderContext): Promise<IssuedToken> {
+  async function issue(subject: VerifiedSubject, output: TokenEnvelope, ctx: ProviderContext): Promise<IssuedToken> {
     const config = oidcConfigOf(ctx.instance);
     const alg = config.signatureAlgorithm;
     const iat = toSeconds(ctx.now);
@@ -123,16 +109,12 @@ export function createOidcProvider(deps: { keys: KeyProvider; publicUrl: string 
     payload.iat = iat;
     payload.exp = exp;
     // OIDC Core §2: auth_time is when the end-user authenticated, i.e. the original login, never this request.
-    payload.auth_time = toSeconds(subject.authnInstant);
-    if (output.type === 'OPENIDCONNECT' && typeof output.nonce === 'string' && output.nonce.length > 0) {
-      payload.nonce = output.nonce;
-    }
+    payload.auth_time = toSeconds(subject.authn.instant);
+    if (typeof output.nonce === 'string' && output.nonce.length > 0) payload.nonce = output.nonce;
     payload.jti = jti;
-    const authn = authnContextFor(ctx.inputType);
-    if (authn) {
-      payload.acr = authn.acr;
-      payload.amr = authn.amr;
-    }
+    const { acr, amr } = authnContextClaims(subject);
+    if (acr) payload.acr = acr;
+    if (amr) payload.amr = amr;
     for (const [claim, value] of mappedClaims(config.claimMap, subject.attributes)) payload[claim] = value;
 
     let token: string;
@@ -162,7 +144,7 @@ export function createOidcProvider(deps: { keys: KeyProvider; publicUrl: string 
     token: string,
     ctx: { instance: PublishedInstance; now: Date; checkExpiry: boolean },
   ): Promise<VerifyIssuedResult> {
-    const config = ctx.instance.config.oidc;
+    const config = oidcOf(ctx.instance.config);
     if (!config) return { ok: false, reason: 'UNKNOWN' };
     if (typeof token !== 'string') return { ok: false, reason: 'MALFORMED' };
     const parsed = parseCompactJws(token);
@@ -204,5 +186,21 @@ export function createOidcProvider(deps: { keys: KeyProvider; publicUrl: string 
     return { ok: true, tokenId: jti, subject: sub, expiresAt: new Date(exp * 1000) };
   }
 
-  return { tokenType: 'OPENIDCONNECT', builtIn: true, issue, verifyIssued };
+  return {
+    fields: [
+      {
+        key: 'nonce',
+        rule: 'text',
+        allowEmpty: true,
+        rest: 'nonce',
+        graphql: { name: 'nonce', type: 'String', description: 'OPENIDCONNECT: the `nonce` claim (omitted when empty).' },
+      },
+    ],
+    needs: ['oidc'],
+    restTokenField: 'oidc_id_token',
+    oauthTokenType: 'N_A',
+    fromRest: oidcFromRest,
+    issue,
+    verifyIssued,
+  };
 }

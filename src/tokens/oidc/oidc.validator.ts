@@ -6,14 +6,14 @@
  * header's algorithm must fit that key source (RFC 8725 §3.1), and the header can never supply a key itself.
  */
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import { BadUserInputError, InternalError, InvalidTokenError } from '../../engine/errors.js';
-import type { Attributes, OidcTrustConfig, TokenInput, TokenValidator, ValidatorContext, VerifiedSubject } from '../../engine/types.js';
+import { InternalError, InvalidTokenError } from '../../engine/errors.js';
+import type { KindValidator } from '../../engine/kind.js';
+import type { Attributes, TokenEnvelope, ValidatorContext, VerifiedSubject } from '../../engine/types.js';
+import { AUTHN_CONTEXT_CLASS } from '../authn-context.js';
 import { REGISTERED_CLAIMS, UNSAFE_KEYS } from './claims.js';
 import { fetchJwks, JwksFetchError } from './jwks-fetch.js';
 import { parseCompactJws, parseJsonPayload, verifyJwsSignature, type ParsedCompactJws } from './jws.js';
-
-/** API §2: a token field over 64 KiB is BAD_USER_INPUT. */
-export const MAX_ID_TOKEN_BYTES = 64 * 1024;
+import { oidcTrustOf, type OidcTrustConfig } from './oidc.config.js';
 /** API §3: 60 s of clock skew. */
 export const CLOCK_SKEW_SECONDS = 60;
 /** API §3: an unknown `kid` triggers at most one JWK Set refetch a minute per issuer. */
@@ -133,7 +133,7 @@ export interface OidcValidatorDeps {
   jwksFetchTimeoutMs?: number;
 }
 
-export function createOidcValidator(deps: OidcValidatorDeps = {}): TokenValidator {
+export function createOidcValidator(deps: OidcValidatorDeps = {}): KindValidator {
   const fetchImpl = deps.fetch ?? fetch;
   const refetchIntervalMs = deps.jwksRefetchIntervalMs ?? DEFAULT_JWKS_REFETCH_INTERVAL_MS;
   const maxAgeMs = deps.jwksMaxAgeMs ?? DEFAULT_JWKS_MAX_AGE_MS;
@@ -276,13 +276,9 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): TokenValidato
     throw lastError instanceof InvalidTokenError ? lastError : new InvalidTokenError('The ID token signature does not verify.', lastError);
   }
 
-  async function validate(input: TokenInput, ctx: ValidatorContext): Promise<VerifiedSubject> {
-    if (input.type !== 'OPENIDCONNECT') throw new BadUserInputError('an OPENIDCONNECT input is expected', 'input.type');
-    const token = input.idToken;
-    if (typeof token !== 'string' || token.length === 0) throw new BadUserInputError('an ID token is required', 'input.idToken');
-    if (Buffer.byteLength(token, 'utf8') > MAX_ID_TOKEN_BYTES) {
-      throw new BadUserInputError('the ID token is larger than 64 KiB', 'input.idToken');
-    }
+  async function validate(input: TokenEnvelope, ctx: ValidatorContext): Promise<VerifiedSubject> {
+    // The engine checked presence and size (engine/fields.ts).
+    const token = input.idToken as string;
 
     if (token.split('.').length === 5) throw new InvalidTokenError('Encrypted ID tokens (JWE) are not accepted.');
     const parsed = parseCompactJws(token);
@@ -305,7 +301,7 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): TokenValidato
     const unverified = decodeUnverifiedClaims(parsed);
     if (!unverified) throw new InvalidTokenError('The ID token payload is not a JSON object.');
     const iss = unverified.iss;
-    const trust = typeof iss === 'string' ? (ctx.instance.config.oidcTrust ?? []).find((t) => t.issuer === iss) : undefined;
+    const trust = typeof iss === 'string' ? oidcTrustOf(ctx.instance.config).find((t) => t.issuer === iss) : undefined;
     if (!trust) throw new InvalidTokenError('The ID token comes from an untrusted issuer.');
 
     const sources = [trust.jwks, trust.jwksUri, trust.clientSecret].filter((s) => s !== undefined).length;
@@ -333,7 +329,7 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): TokenValidato
       payload = await verifyWithJwks(token, parsed, alg, trust, ctx.now);
     }
 
-    // Verified from here on. jose checked exp, nbf and the types of iat/nbf/exp; what it leaves out:
+    // Verified from here on; checkClaims saw exp, nbf and the types of iat/nbf/exp. What it leaves out:
     const nowSeconds = ctx.now.getTime() / 1000;
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new InvalidTokenError('The ID token "sub" claim is not valid.');
     const iat = payload.iat as number;
@@ -355,12 +351,32 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): TokenValidato
       // From the token only: an external `sub` that equals a local username must not pick up that user's data.
       attributes: claimsToAttributes(payload),
       inputType: 'OPENIDCONNECT',
-      // OIDC Core §2: auth_time is the original authentication; without it, the token's issue time is the best bound.
-      authnInstant: new Date((typeof authTime === 'number' ? authTime : iat) * 1000),
+      authn: {
+        // OIDC Core §2: auth_time is the original authentication; without it, the token's issue time is the best bound.
+        instant: new Date((typeof authTime === 'number' ? authTime : iat) * 1000),
+        // The upstream issuer authenticated the user and its method is not carried over (its acr/amr are
+        // registered claims, never copied); RFC 8176 has no "federated" value. A SAML AuthnStatement still needs
+        // a class: PingAM's default mapper names PasswordProtectedTransport for OIDC input.
+        assumedContextClass: AUTHN_CONTEXT_CLASS.passwordProtectedTransport,
+      },
+      issuer: trust.issuer,
     };
   }
 
-  return { tokenType: 'OPENIDCONNECT', builtIn: true, validate };
+  return {
+    fields: [
+      {
+        key: 'idToken',
+        rule: 'token',
+        required: true,
+        rest: 'oidc_id_token',
+        oauth: 'subject_token',
+        graphql: { name: 'idToken', type: 'String', description: 'OPENIDCONNECT: an ID token from an issuer in oidcTrust.' },
+      },
+    ],
+    needs: ['oidcTrust'],
+    validate,
+  };
 }
 
 function sanitizeAlg(alg: string): string {

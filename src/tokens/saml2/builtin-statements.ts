@@ -1,9 +1,12 @@
 /**
  * The built-in SAML statement providers, one per statement kind (API.md §6). They follow PingAM's defaults
- * (Default*Provider in the AM STS), with one deliberate change: AuthnInstant is the original authentication,
- * not the time of the STS request (SAML core 2.7.2: "the time at which the authentication took place").
+ * (Default*Provider in the AM STS), with two deliberate changes: AuthnInstant is the original authentication,
+ * not the time of the STS request (SAML core 2.7.2: "the time at which the authentication took place"), and
+ * AuthnContextClassRef is what the input's validator observed (VerifiedSubject.authn), not a guess from the
+ * input type.
  */
-import type { Attributes, Saml2Config, SubjectConfirmationMethod } from '../../engine/types.js';
+import type { Attributes, SubjectConfirmationMethod } from '../../engine/types.js';
+import type { Saml2Config } from './saml2.config.js';
 import type {
   AttributeStatementResult,
   AuthnStatementResult,
@@ -16,38 +19,19 @@ import type {
   StatementResults,
   SubjectResult,
 } from '../../plugins/types.js';
+import { AUTHN_CONTEXT_CLASS } from '../authn-context.js';
 import { isAbsoluteUri } from './xml.js';
 
 export const NAMEID_UNSPECIFIED = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
 
 /** SAML authn context classes (saml-authn-context-2.0 §3.4). */
-export const AUTHN_CONTEXT = {
-  passwordProtectedTransport: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport',
-  x509: 'urn:oasis:names:tc:SAML:2.0:ac:classes:X509',
-  previousSession: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PreviousSession',
-  unspecified: 'urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified',
-} as const;
-
-/** PingAM's Saml2JsonTokenAuthnContextMapperImpl: the class follows the input token type. */
-export function authnContextClassFor(inputType: string): string {
-  switch (inputType) {
-    case 'USERNAME':
-    case 'OPENIDCONNECT':
-      return AUTHN_CONTEXT.passwordProtectedTransport;
-    case 'X509':
-      return AUTHN_CONTEXT.x509;
-    case 'SESSION':
-    case 'OPENAM':
-      return AUTHN_CONTEXT.previousSession;
-    default:
-      return AUTHN_CONTEXT.unspecified;
-  }
-}
+export { AUTHN_CONTEXT_CLASS as AUTHN_CONTEXT } from '../authn-context.js';
 
 /** What the built-ins read: the instance's SAML settings, the verified subject and the issue instant. */
 export interface DefaultsInput {
   saml2: Pick<Saml2Config, 'spEntityId' | 'nameIdFormat' | 'attributeMap' | 'lifetimeSeconds'>;
-  subject: { name: string; attributes: Attributes; inputType: string; authnInstant: Date };
+  /** `authnContextClass`: the class the validator observed or assumed; unspecified when it knows none. */
+  subject: { name: string; attributes: Attributes; inputType: string; authnInstant: Date; authnContextClass?: string };
   issueInstant: Date;
   subjectConfirmation: SubjectConfirmationMethod;
 }
@@ -69,7 +53,7 @@ export function defaultAuthenticationStatements(input: DefaultsInput): AuthnStat
   return [
     {
       authnInstant: new Date(input.subject.authnInstant.getTime()),
-      contextClassRef: authnContextClassFor(input.subject.inputType),
+      contextClassRef: input.subject.authnContextClass ?? AUTHN_CONTEXT_CLASS.unspecified,
     },
   ];
 }
@@ -114,35 +98,22 @@ export function computeDefaultStatements(input: DefaultsInput): StatementResults
   };
 }
 
-/** Reads the settings a built-in needs from a plugin context, whose `saml2` is the instance's Saml2Config. */
-function inputFromContext(ctx: SamlStatementContext): DefaultsInput {
-  const s = ctx.instance.saml2;
-  const map = s['attributeMap'];
-  return {
-    saml2: {
-      spEntityId: String(s['spEntityId'] ?? ''),
-      nameIdFormat: typeof s['nameIdFormat'] === 'string' ? s['nameIdFormat'] : NAMEID_UNSPECIFIED,
-      attributeMap: map && typeof map === 'object' ? (map as Record<string, string>) : {},
-      lifetimeSeconds: typeof s['lifetimeSeconds'] === 'number' ? s['lifetimeSeconds'] : 600,
-    },
-    subject: ctx.subject,
-    issueInstant: ctx.issueInstant,
-    subjectConfirmation: ctx.subjectConfirmation,
-  };
-}
-
+/**
+ * A built-in as a selectable plugin. `ctx.defaults` is exactly what it computes for the request (the engine ran
+ * it with the full subject, including what a plugin context does not carry, such as the authentication class).
+ */
 function builtIn<K extends SamlStatementKind>(
   statement: K,
   name: string,
   description: string,
-  compute: (input: DefaultsInput) => StatementResults[K],
+  _compute: (input: DefaultsInput) => StatementResults[K],
 ): Saml2StatementPlugin<K> {
   return Object.freeze({
     kind: 'saml2-statement' as const,
     statement,
     name,
     description,
-    provide: (ctx: SamlStatementContext<K>) => compute(inputFromContext(ctx as unknown as SamlStatementContext)),
+    provide: (ctx: SamlStatementContext<K>) => structuredClone(ctx.defaults) as StatementResults[K],
   });
 }
 
@@ -152,7 +123,7 @@ export const BUILT_IN_SAML_PLUGINS: Saml2StatementPlugin[] = [
   builtIn(
     'authenticationStatements',
     'default-authentication-statements',
-    'AuthnInstant = the original authentication; AuthnContextClassRef from the input token type',
+    'AuthnInstant = the original authentication; AuthnContextClassRef = how the input was authenticated',
     defaultAuthenticationStatements,
   ),
   builtIn('attributeStatements', 'default-attribute-statements', 'Attributes from attributeMap; omitted when empty', defaultAttributeStatements),

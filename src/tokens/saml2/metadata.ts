@@ -2,7 +2,7 @@
  * IdP metadata for an instance (SAML metadata 2.0, API.md §5): entityID = the SAML issuer, the signing
  * certificate in a KeyDescriptor use="signing" (metadata 2.4.1.1), and the NameID format the instance asserts.
  */
-import type { Saml2Config } from '../../engine/types.js';
+import type { Saml2Config } from './saml2.config.js';
 import { NAMEID_UNSPECIFIED } from './builtin-statements.js';
 import { attrs, escapeText, NS, x509DataXml } from './xml.js';
 

@@ -10,19 +10,21 @@ import {
   TesseraError,
   UnauthenticatedError,
 } from '../../engine/errors.js';
+import type { FieldSpec, GqlEnum, KindProvider } from '../../engine/kind.js';
 import type {
   IssuedToken,
   KeyProvider,
+  Obj,
   ProviderContext,
   PublishedInstance,
-  Saml2Config,
   SubjectConfirmationMethod,
-  TokenOutputRequest,
-  TokenProvider,
+  TokenEnvelope,
   VerifiedSubject,
   VerifyIssuedResult,
 } from '../../engine/types.js';
 import type { Saml2StatementPlugin } from '../../plugins/types.js';
+import { AUTHN_CONTEXT_CLASS } from '../authn-context.js';
+import { saml2Of, type Saml2Config } from './saml2.config.js';
 import { buildAssertion } from './assertion-builder.js';
 import { EncryptionConfigError, encryptAssertion, encryptAttribute, encryptionSettings, encryptNameId, type EncryptionSettings } from './encrypt.js';
 import { signCanonical, signatureAlgorithm } from './sign.js';
@@ -39,46 +41,116 @@ export interface Saml2ProviderDeps {
 const METHODS: readonly SubjectConfirmationMethod[] = ['BEARER', 'HOLDER_OF_KEY', 'SENDER_VOUCHES'];
 const MAX_PROOF_CERT_CHARS = 16 * 1024;
 
-export function createSaml2Provider(deps: Saml2ProviderDeps): TokenProvider {
+const SUBJECT_CONFIRMATION_ENUM: GqlEnum = {
+  enum: 'SubjectConfirmation',
+  description: 'SAML 2.0 subject confirmation method (SAML profiles §3).',
+  values: {
+    BEARER: 'Whoever presents the assertion is the subject (bearer, SAML profiles §3.3).',
+    HOLDER_OF_KEY: 'The presenter must prove the key of the named certificate (holder-of-key, §3.1).',
+    SENDER_VOUCHES: 'The authenticated caller vouches for the subject and is recorded as the sender (§3.2).',
+  },
+};
+
+const FIELDS: readonly FieldSpec[] = [
+  {
+    key: 'subjectConfirmation',
+    rule: { oneOf: METHODS },
+    default: 'BEARER',
+    rest: 'subject_confirmation',
+    graphql: { name: 'subjectConfirmation', type: SUBJECT_CONFIRMATION_ENUM, description: 'SAML2: the subject confirmation method; default BEARER.' },
+  },
+  {
+    key: 'proofCertificate',
+    rule: 'token',
+    graphql: {
+      name: 'proofCertificate',
+      type: 'String',
+      description: 'SAML2 HOLDER_OF_KEY: the confirmation certificate, PEM or base64 DER; for X509 input it defaults to the proven input certificate.',
+    },
+  },
+];
+
+const HOK_PROOF_MESSAGE = 'If HOLDER_OF_KEY is specified, proofTokenState must also be set.';
+
+/**
+ * PingAM's SAML2TokenCreationState: `subject_confirmation` (BEARER when absent, as over GraphQL) and, for
+ * HOLDER_OF_KEY, `proof_token_state: {"base64EncodedCertificate": …}` — which X509 input may leave out (the
+ * certificate whose key the caller just proved is the natural confirmation key). `proof_token_state` is ignored
+ * for other confirmations.
+ */
+function saml2FromRest(state: Obj, ctx: { inputType: string }): Obj {
+  const own = (o: Obj, k: string) => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
+  const sc = own(state, 'subject_confirmation');
+  const out: Obj = sc === undefined ? {} : { subjectConfirmation: sc };
+  if (sc !== 'HOLDER_OF_KEY') return out;
+  const field = 'output_token_state.proof_token_state';
+  const proof = own(state, 'proof_token_state');
+  if (proof === undefined || proof === null) {
+    if (ctx.inputType === 'X509') return out;
+    throw new BadUserInputError(HOK_PROOF_MESSAGE, field);
+  }
+  if (typeof proof !== 'object' || Array.isArray(proof)) {
+    // The common mistake (AM-STS-NOTES §10.1): the certificate sent as a bare string.
+    throw new BadUserInputError('proof_token_state must be an object {"base64EncodedCertificate": "<base64 DER X.509 certificate>"}, not a bare value.', field);
+  }
+  const cert = own(proof as Obj, 'base64EncodedCertificate');
+  if (cert === undefined || cert === null) {
+    throw new BadUserInputError('proof_token_state must contain base64EncodedCertificate (the base64 DER X.509 certificate of the key holder).', `${field}.base64EncodedCertificate`);
+  }
+  if (typeof cert !== 'string') throw new BadUserInputError('must be a string.', `${field}.base64EncodedCertificate`);
+  return { ...out, proofCertificate: cert };
+}
+
+export function createSaml2Provider(deps: Saml2ProviderDeps): KindProvider {
   return {
-    tokenType: 'SAML2',
-    builtIn: true,
+    fields: FIELDS,
+    needs: ['saml2'],
+    restTokenField: 'saml2_token',
+    oauthTokenType: 'N_A',
+    fromRest: saml2FromRest,
     issue: (subject, output, ctx) => issue(deps, subject, output, ctx),
     verifyIssued: (token, ctx) => verifyIssued(deps, token, ctx),
   };
 }
 
 function samlConfig(instance: PublishedInstance): Saml2Config {
-  const c = instance.config.saml2;
+  const c = saml2Of(instance.config);
   if (!c) throw new InternalError(`instance ${instance.config.name} outputs SAML2 without a saml2 configuration`);
   return c;
 }
 
-async function issue(deps: Saml2ProviderDeps, subject: VerifiedSubject, output: TokenOutputRequest, ctx: ProviderContext): Promise<IssuedToken> {
-  if (output.type !== 'SAML2') throw new BadUserInputError('the SAML2 provider only issues SAML2 tokens', 'output.type');
+async function issue(deps: Saml2ProviderDeps, subject: VerifiedSubject, output: TokenEnvelope, ctx: ProviderContext): Promise<IssuedToken> {
   const config = samlConfig(ctx.instance);
-  const method = output.subjectConfirmation ?? 'BEARER';
+  const method = (output.subjectConfirmation as SubjectConfirmationMethod | undefined) ?? 'BEARER';
   if (!METHODS.includes(method)) throw new BadUserInputError('must be BEARER, HOLDER_OF_KEY or SENDER_VOUCHES', 'output.subjectConfirmation');
 
   let proofCertificateDer: string | undefined;
   if (method === 'HOLDER_OF_KEY') {
     // SAML profiles 3.1: holder-of-key names the key the presenter must prove; for X509 input the proven
     // input certificate is the natural default (API.md TokenOutput.proofCertificate).
-    const given = output.proofCertificate ?? subject.certificateDer;
+    const given = (output.proofCertificate as string | undefined) ?? subject.certificateDer;
     if (given === undefined || given === null || given === '') {
       throw new BadUserInputError('HOLDER_OF_KEY needs a proof certificate', 'output.proofCertificate');
     }
     proofCertificateDer = parseProofCertificate(given, ctx.now);
   } else if (method === 'SENDER_VOUCHES' && !ctx.request.caller) {
     // API.md §2: the sender who vouches must be authenticated, and is recorded as the sender.
-    throw new UnauthenticatedError('SENDER_VOUCHES needs an authenticated caller.');
+    throw new UnauthenticatedError(
+      'SENDER_VOUCHES needs an authenticated caller, who is recorded as the sender: send a session from login or /json/authenticate as "Authorization: Bearer <session>" or in the iPlanetDirectoryPro header or cookie, or, at the token endpoint, authenticate as an OAuth client.',
+    );
   }
 
   const issueInstant = floorToSecond(ctx.now);
   const statements = await resolveStatements(deps, {
     instanceName: ctx.instance.config.name,
     saml2: config,
-    subject: { name: subject.name, attributes: subject.attributes, inputType: subject.inputType, authnInstant: subject.authnInstant },
+    subject: {
+      name: subject.name,
+      attributes: subject.attributes,
+      inputType: subject.inputType,
+      authnInstant: subject.authn.instant,
+      authnContextClass: subject.authn.contextClass ?? subject.authn.assumedContextClass ?? AUTHN_CONTEXT_CLASS.unspecified,
+    },
     issueInstant,
     subjectConfirmation: method,
     ...(proofCertificateDer !== undefined ? { proofCertificate: proofCertificateDer } : {}),
@@ -171,7 +243,7 @@ async function verifyIssued(
   ctx: { instance: PublishedInstance; now: Date; checkExpiry: boolean },
 ): Promise<VerifyIssuedResult> {
   try {
-    const config = ctx.instance.config.saml2;
+    const config = saml2Of(ctx.instance.config);
     if (!config) return { ok: false, reason: 'BAD_SIGNATURE' };
     const spec = signatureAlgorithm(config.signatureAlgorithm);
     const keys = spec ? (await deps.keys.verificationKeys()).filter((k) => k.algorithm === spec.jwsAlgorithm) : [];

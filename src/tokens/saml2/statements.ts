@@ -4,8 +4,10 @@
  * plugin can neither inject markup nor break the signature.
  */
 import { TesseraError, sanitizeMessage } from '../../engine/errors.js';
-import type { Attributes, Saml2Config, SubjectConfirmationMethod } from '../../engine/types.js';
+import type { Attributes, SubjectConfirmationMethod } from '../../engine/types.js';
+import { PluginFailureError, pluginErrorText, type PluginFailureReason } from '../../plugins/plugin-failure.js';
 import { callWithTimeout } from '../../plugins/timeout.js';
+import type { Saml2Config } from './saml2.config.js';
 import {
   SAML_STATEMENT_KINDS,
   type AttributeStatementResult,
@@ -22,23 +24,12 @@ import {
 import { computeDefaultStatements } from './builtin-statements.js';
 import { isAbsoluteUri, isXmlText } from './xml.js';
 
-/**
- * A statement plugin failed: it was not loaded, threw, timed out or returned something malformed. The code is
- * INTERNAL because the caller's request is not at fault (the instance's plugin is); the message names the plugin
- * and a sanitized reason for the logs and the audit trail, and the doors mask it for clients.
- */
-export class PluginFailedError extends TesseraError {
-  readonly pluginName: string;
-  readonly statement: SamlStatementKind;
-  constructor(pluginName: string, statement: SamlStatementKind, reason: string, cause?: unknown) {
-    super('INTERNAL', `SAML plugin "${sanitizeMessage(pluginName, 100)}" failed: ${sanitizeMessage(reason)}`, { cause });
-    this.name = 'PluginFailedError';
-    this.pluginName = pluginName;
-    this.statement = statement;
-  }
+/** A statement plugin failed (it was not loaded, threw, timed out or returned something malformed): INTERNAL. */
+function pluginFailed(pluginName: string, statement: SamlStatementKind, reason: PluginFailureReason, detail: string, cause?: unknown): PluginFailureError {
+  return new PluginFailureError(`SAML statement plugin ${sanitizeMessage(pluginName, 100)}`, reason, sanitizeMessage(detail), cause, { pluginName, statement });
 }
 
-/** A result that breaks the rules; turned into PluginFailedError with the plugin's name. */
+/** A result that breaks the rules; turned into PluginFailureError with the plugin's name. */
 class InvalidResult extends Error {}
 
 export const LIMITS = {
@@ -60,7 +51,8 @@ export interface StatementDeps {
 export interface StatementRequest {
   instanceName: string;
   saml2: Saml2Config;
-  subject: { name: string; attributes: Attributes; inputType: string; authnInstant: Date };
+  /** `authnContextClass` feeds the built-in AuthnStatement; plugins see the API.md §6 subject without it. */
+  subject: { name: string; attributes: Attributes; inputType: string; authnInstant: Date; authnContextClass?: string };
   issueInstant: Date;
   subjectConfirmation: SubjectConfirmationMethod;
   proofCertificate?: string;
@@ -69,7 +61,7 @@ export interface StatementRequest {
 /**
  * Computes the five statement kinds: the built-in result, or the selected plugin's (called with the built-in
  * result as `ctx.defaults`, bounded by `pluginTimeoutMs`). Every result, built-in or not, passes the same checks;
- * a plugin's bad result fails the request with PluginFailedError.
+ * a plugin's bad result fails the request with PluginFailureError.
  */
 export async function resolveStatements(deps: StatementDeps, req: StatementRequest): Promise<StatementResults> {
   const defaults = computeDefaultStatements({
@@ -90,7 +82,7 @@ export async function resolveStatements(deps: StatementDeps, req: StatementReque
     try {
       results[kind] = validateResult(kind, raw);
     } catch (e) {
-      if (e instanceof InvalidResult) throw new PluginFailedError(pluginName, kind, `malformed result: ${e.message}`);
+      if (e instanceof InvalidResult) throw pluginFailed(pluginName, kind, 'malformed-result', e.message);
       throw e;
     }
   }
@@ -99,7 +91,7 @@ export async function resolveStatements(deps: StatementDeps, req: StatementReque
     out.conditions = enforceConditionsPolicy(out.conditions, req);
   } catch (e) {
     if (e instanceof InvalidResult && selection.conditions) {
-      throw new PluginFailedError(selection.conditions, 'conditions', e.message);
+      throw pluginFailed(selection.conditions, 'conditions', 'malformed-result', e.message);
     }
     if (e instanceof InvalidResult) throw new TesseraError('INTERNAL', `SAML conditions: ${e.message}`);
     throw e;
@@ -116,10 +108,10 @@ async function callPlugin(
 ): Promise<unknown> {
   const plugin = deps.resolvePlugin(name);
   if (!plugin || plugin.kind !== 'saml2-statement' || typeof plugin.provide !== 'function') {
-    throw new PluginFailedError(name, kind, 'no such SAML statement plugin is loaded');
+    throw pluginFailed(name, kind, 'threw', 'no such SAML statement plugin is loaded');
   }
   if (plugin.statement !== kind) {
-    throw new PluginFailedError(name, kind, `the plugin provides ${String(plugin.statement)}, not ${kind}`);
+    throw pluginFailed(name, kind, 'threw', `the plugin provides ${String(plugin.statement)}, not ${kind}`);
   }
   // The plugin gets copies: whatever it mutates cannot reach the request, the config cache or other plugins.
   const ctx: SamlStatementContext = {
@@ -139,12 +131,11 @@ async function callPlugin(
     return await callWithTimeout(
       () => (plugin as Saml2StatementPlugin).provide(ctx),
       deps.pluginTimeoutMs,
-      () => new PluginFailedError(name, kind, `no result within ${deps.pluginTimeoutMs} ms`),
+      () => pluginFailed(name, kind, 'timeout', `no result within ${deps.pluginTimeoutMs} ms`),
     );
   } catch (e) {
-    if (e instanceof PluginFailedError) throw e;
-    const reason = e instanceof Error ? e.message : String(e);
-    throw new PluginFailedError(name, kind, `threw: ${reason}`, e);
+    if (e instanceof PluginFailureError) throw e;
+    throw pluginFailed(name, kind, 'threw', pluginErrorText(e), e);
   }
 }
 

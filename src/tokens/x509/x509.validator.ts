@@ -1,7 +1,8 @@
 /**
  * X509 input (API.md §3 "X.509 proof of possession"): a client certificate, its chain to one of the
  * instance's trust anchors, and proof that the presenter holds the certificate's private key, either a
- * signed proof JWS or TLS client authentication done by a trusted offloading proxy.
+ * signed proof JWS or TLS client authentication done by a trusted offloading proxy. The offload decision is
+ * made here, from the request's socket address and headers, not by the door.
  *
  * Error codes:
  * - BAD_USER_INPUT: the request is malformed: no certificate, more than 5, a non-string entry, a
@@ -10,7 +11,9 @@
  *   certificate, a broken or untrusted chain, dates, constraints, a missing/bad/replayed proof, no CN.
  */
 import { BadUserInputError, InvalidTokenError } from '../../engine/errors.js';
-import type { Attributes, ReplayStore, TokenInput, TokenValidator, ValidatorContext, VerifiedSubject } from '../../engine/types.js';
+import type { KindValidator } from '../../engine/kind.js';
+import type { Attributes, Obj, ReplayStore, TokenEnvelope, ValidatorContext, VerifiedSubject } from '../../engine/types.js';
+import { AUTHN_CONTEXT_CLASS } from '../authn-context.js';
 import {
   basicConstraints,
   CertificateFormatError,
@@ -22,9 +25,11 @@ import {
   type ParsedCertificate,
 } from './certificate.js';
 import { MAX_PRESENTED_CERTIFICATES, validateCertificatePath } from './chain.js';
+import type { X509TrustConfig } from './x509.config.js';
+import { x509TrustOf } from './x509.config.js';
+import { isTrustedProxy, parseOffloadHeader } from './offload.js';
 import { PROOF_REPLAY_TTL_SECONDS, verifyPossessionProof } from './proof.js';
 
-const CERTIFICATE_FIELD = 'input.certificate';
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 const MAX_NAME_LENGTH = 256;
@@ -43,7 +48,7 @@ function parseAnchors(pems: readonly string[]): ParsedCertificate[] {
       try {
         parsed = parseCertificate(pem);
       } catch {
-        // Refused when the instance is published (parseTrustAnchors); an unreadable anchor trusts nothing.
+        // Refused when the instance is published (parseTrustAnchors); a stored anchor that no longer reads trusts nothing.
       }
       if (anchorCache.size >= ANCHOR_CACHE_LIMIT) anchorCache.clear();
       anchorCache.set(pem, parsed);
@@ -82,15 +87,11 @@ export function parseTrustAnchors(pems: unknown, field = 'x509Trust.caCertificat
   return out;
 }
 
-function presentedCertificates(input: Extract<TokenInput, { type: 'X509' }>): ParsedCertificate[] {
-  const list = (input as { certificates?: unknown }).certificates;
-  if (!Array.isArray(list) || list.length === 0) {
-    throw new BadUserInputError('a client certificate (PEM or base64 DER) is required', CERTIFICATE_FIELD);
-  }
+function presentedCertificates(list: string[], certificateField: string): ParsedCertificate[] {
   const texts: string[] = [];
   for (const entry of list) {
-    if (typeof entry !== 'string') throw new BadUserInputError('each certificate must be a PEM or base64 DER string', CERTIFICATE_FIELD);
-    if (entry.length > MAX_CERTIFICATE_TEXT * MAX_PRESENTED_CERTIFICATES) throw new BadUserInputError('the certificates are larger than allowed', CERTIFICATE_FIELD);
+    if (typeof entry !== 'string') throw new BadUserInputError('each certificate must be a PEM or base64 DER string', certificateField);
+    if (entry.length > MAX_CERTIFICATE_TEXT * MAX_PRESENTED_CERTIFICATES) throw new BadUserInputError('the certificates are larger than allowed', certificateField);
     // A PEM bundle in one entry counts as its certificates.
     texts.push(...splitCertificateText(entry));
     if (texts.length > MAX_PRESENTED_CERTIFICATES) break;
@@ -98,11 +99,11 @@ function presentedCertificates(input: Extract<TokenInput, { type: 'X509' }>): Pa
   if (texts.length > MAX_PRESENTED_CERTIFICATES) {
     throw new BadUserInputError(
       `at most ${MAX_PRESENTED_CERTIFICATES} certificates are accepted (the leaf and up to ${MAX_PRESENTED_CERTIFICATES - 1} chain certificates)`,
-      CERTIFICATE_FIELD,
+      certificateField,
     );
   }
   return texts.map((text, i) => {
-    if (text.length > MAX_CERTIFICATE_TEXT) throw new BadUserInputError('a certificate is larger than 64 KiB', CERTIFICATE_FIELD);
+    if (text.length > MAX_CERTIFICATE_TEXT) throw new BadUserInputError('a certificate is larger than 64 KiB', certificateField);
     try {
       return parseCertificate(text);
     } catch (e) {
@@ -159,24 +160,90 @@ function subjectAttributes(leaf: ParsedCertificate): Attributes {
   return attributes;
 }
 
-export function createX509Validator(deps: { replay: ReplayStore }): TokenValidator {
+/**
+ * The certificates a trusted TLS offloader forwarded (PingAM's client certificate header), or null. The header is
+ * believed only over REST and only when the TCP peer — the socket address, never X-Forwarded-For — is one of
+ * `x509Trust.trustedProxies`.
+ */
+function offloadedCertificates(trust: X509TrustConfig, ctx: ValidatorContext): string[] | null {
+  if (ctx.request.door !== 'rest' || !trust.offloadHeader || !trust.trustedProxies) return null;
+  const value = ctx.request.headers?.[trust.offloadHeader];
+  if (value === undefined || !isTrustedProxy(ctx.request.clientAddress, trust.trustedProxies)) return null;
+  const certificates = parseOffloadHeader(value);
+  return certificates.length > 0 ? certificates : null;
+}
+
+/** REST `x509_cert`: one certificate (PEM or base64 DER) or a list, leaf first. */
+function x509FromRest(state: Obj): Obj {
+  const cert = Object.prototype.hasOwnProperty.call(state, 'x509_cert') ? state.x509_cert : undefined;
+  const proof = Object.prototype.hasOwnProperty.call(state, 'proof') ? state.proof : undefined;
+  const out: Obj = {};
+  if (cert !== undefined && cert !== null) out.certificates = Array.isArray(cert) ? cert : [cert];
+  if (proof !== undefined) out.proof = proof;
+  return out;
+}
+
+export function createX509Validator(deps: { replay: ReplayStore }): KindValidator {
   return {
-    tokenType: 'X509',
-    builtIn: true,
-    async validate(input: TokenInput, ctx: ValidatorContext): Promise<VerifiedSubject> {
-      if (input.type !== 'X509') throw new BadUserInputError(`expected an X509 input, got ${String(input.type)}`, 'input.type');
-      const trust = ctx.instance.config.x509Trust;
+    fields: [
+      {
+        key: 'certificates',
+        rule: 'tokenList',
+        max: MAX_PRESENTED_CERTIFICATES,
+        rest: 'x509_cert',
+        oauth: 'subject_token',
+        graphql: { name: 'certificate', type: 'String', description: 'X509: the PEM leaf, optionally followed by up to 4 chain certificates.' },
+      },
+      {
+        key: 'proof',
+        rule: 'token',
+        allowEmpty: true,
+        rest: 'proof',
+        graphql: { name: 'proof', type: 'String', description: 'X509: a compact JWS by the certificate key, typ tessera-pop+jwt, payload {aud, iat, jti}.' },
+      },
+    ],
+    needs: ['x509Trust'],
+    fromRest: x509FromRest,
+    // GraphQL's `certificate` is one PEM text, optionally a bundle (leaf first), which validate splits.
+    fromGraphql: (i) => {
+      const out: Obj = {};
+      if (i.certificate !== undefined && i.certificate !== null) out.certificates = [i.certificate];
+      if (i.proof !== undefined && i.proof !== null) out.proof = i.proof;
+      return out;
+    },
+    async validate(input: TokenEnvelope, ctx: ValidatorContext): Promise<VerifiedSubject> {
+      const rest = ctx.request.door === 'rest';
+      const certificateField = rest ? 'input_token_state.x509_cert' : 'input.certificate';
+      const trust = x509TrustOf(ctx.instance.config);
       if (!trust || !Array.isArray(trust.caCertificates) || trust.caCertificates.length === 0) {
         throw new InvalidTokenError('This instance trusts no certificate authority.');
       }
+      // A certificate in the request wins; otherwise a trusted offloader's (TLS proved possession there).
+      let presented = input.certificates as string[] | undefined;
+      let fromTrustedOffloader = false;
+      if (presented === undefined) {
+        const offloaded = offloadedCertificates(trust, ctx);
+        if (offloaded) {
+          presented = offloaded;
+          fromTrustedOffloader = true;
+        }
+      }
+      if (presented === undefined) {
+        throw new BadUserInputError(
+          rest
+            ? 'No X509 certificate was presented: send x509_cert (PEM or base64 DER, leaf first) with a proof, or present the certificate via two-way TLS through a trusted TLS offload proxy.'
+            : 'a client certificate (PEM or base64 DER) is required',
+          certificateField,
+        );
+      }
 
-      const [leaf, ...chain] = presentedCertificates(input);
+      const [leaf, ...chain] = presentedCertificates(presented, certificateField);
       const anchors = parseAnchors(trust.caCertificates.flatMap((pem) => (typeof pem === 'string' ? splitCertificateText(pem) : [])));
       validateCertificatePath(leaf, chain, anchors, ctx.now);
 
       let authnInstant: Date;
       let replayJti: { jti: string; iat: number } | null = null;
-      if (input.fromTrustedOffloader === true) {
+      if (fromTrustedOffloader) {
         // The proxy's TLS handshake proved possession (the door sets this flag only for trustedProxies).
         authnInstant = ctx.now;
       } else {
@@ -195,7 +262,15 @@ export function createX509Validator(deps: { replay: ReplayStore }): TokenValidat
         if (!fresh) throw new InvalidTokenError('The proof of possession was already used (proof already used).');
       }
 
-      return { name, attributes, inputType: 'X509', authnInstant, certificateDer: leaf.derB64 };
+      return {
+        name,
+        attributes,
+        inputType: 'X509',
+        // RFC 8176 `pop`: possession of a key, without saying whether hardware or software protects it, which is
+        // all that was checked; `hwk` or `swk` would claim more.
+        authn: { instant: authnInstant, methods: ['pop'], contextClass: AUTHN_CONTEXT_CLASS.x509 },
+        certificateDer: leaf.derB64,
+      };
     },
   };
 }

@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { createPublicKey } from 'node:crypto';
 import { importJWK, jwtVerify } from 'jose';
 import { TesseraError } from '../../../src/engine/errors.js';
-import type { OidcConfig, ProviderContext, PublishedInstance, VerifiedSubject } from '../../../src/engine/types.js';
+import type { ProviderContext, PublishedInstance, VerifiedSubject } from '../../../src/engine/types.js';
+import type { OidcConfig } from '../../../src/tokens/oidc/oidc.config.js';
 import {
-  AUTHN_CONTEXT_BY_INPUT,
-  authnContextFor,
+  authnContextClaims,
   createOidcProvider,
   defaultIssuer,
 } from '../../../src/tokens/oidc/oidc.provider.js';
@@ -50,7 +50,7 @@ const SUBJECT: VerifiedSubject = {
   name: 'alice',
   attributes: { mail: 'alice@example.com', memberOf: ['staff', 'dev'], cn: 'Alice' },
   inputType: 'USERNAME',
-  authnInstant: AUTHN_INSTANT,
+  authn: { instant: AUTHN_INSTANT, methods: ['pwd'], contextClass: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport' },
 };
 
 function ctx(instance: PublishedInstance, now = nowSeconds(), inputType = 'USERNAME'): ProviderContext {
@@ -76,27 +76,22 @@ describe('defaultIssuer', () => {
   });
 });
 
-describe('authnContextFor', () => {
-  test('maps input types to SAML AC classes and RFC 8176 methods', () => {
-    assert.deepEqual(authnContextFor('USERNAME'), {
-      acr: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport',
-      amr: ['pwd'],
-    });
-    assert.deepEqual(authnContextFor('X509')?.amr, ['pop']);
-    assert.deepEqual(authnContextFor('SESSION')?.acr, 'urn:oasis:names:tc:SAML:2.0:ac:classes:PreviousSession');
-    assert.equal(authnContextFor('OPENIDCONNECT'), undefined);
-    assert.equal(authnContextFor('MY_CUSTOM'), undefined);
-    assert.equal(authnContextFor('toString'), undefined);
-    // A caller mutating the result cannot change the table.
-    authnContextFor('USERNAME')?.amr.push('otp');
-    assert.deepEqual(AUTHN_CONTEXT_BY_INPUT.USERNAME?.amr, ['pwd']);
+describe('authnContextClaims', () => {
+  test('acr and amr are what the validator observed; nothing when it knows nothing', () => {
+    assert.deepEqual(authnContextClaims(SUBJECT), { acr: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport', amr: ['pwd'] });
+    assert.deepEqual(authnContextClaims({ authn: { instant: AUTHN_INSTANT } }), {});
+    // An assumed class (what SAML must state) is never asserted as acr.
+    assert.deepEqual(authnContextClaims({ authn: { instant: AUTHN_INSTANT, assumedContextClass: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport' } }), {});
+    // A caller mutating the result cannot change the subject.
+    authnContextClaims(SUBJECT).amr!.push('otp');
+    assert.deepEqual(SUBJECT.authn.methods, ['pwd']);
   });
 });
 
 describe('OIDC provider: issue', () => {
-  test('declares its type', () => {
-    assert.equal(provider.tokenType, 'OPENIDCONNECT');
-    assert.equal(provider.builtIn, true);
+  test('declares its fields and needs', () => {
+    assert.deepEqual(provider.fields.map((f) => f.key), ['nonce']);
+    assert.deepEqual(provider.needs, ['oidc']);
   });
 
   for (const alg of ALL) {
@@ -174,13 +169,15 @@ describe('OIDC provider: issue', () => {
     assert.deepEqual(claims.aud, ['only']);
   });
 
-  test('acr/amr follow the input type; none for OIDC or custom input', async () => {
+  test('acr/amr follow what the validator observed; none when the method is not known', async () => {
     const instance = instanceFor('RS256');
-    const x509 = decodePart((await provider.issue(SUBJECT, { type: 'OPENIDCONNECT' }, ctx(instance, undefined, 'X509'))).token, 1);
+    const x509Subject: VerifiedSubject = { ...SUBJECT, inputType: 'X509', authn: { instant: AUTHN_INSTANT, methods: ['pop'], contextClass: 'urn:oasis:names:tc:SAML:2.0:ac:classes:X509' } };
+    const x509 = decodePart((await provider.issue(x509Subject, { type: 'OPENIDCONNECT' }, ctx(instance, undefined, 'X509'))).token, 1);
     assert.equal(x509.acr, 'urn:oasis:names:tc:SAML:2.0:ac:classes:X509');
     assert.deepEqual(x509.amr, ['pop']);
     for (const inputType of ['OPENIDCONNECT', 'MY_TOKEN']) {
-      const claims = decodePart((await provider.issue(SUBJECT, { type: 'OPENIDCONNECT' }, ctx(instance, undefined, inputType))).token, 1);
+      const unknown: VerifiedSubject = { ...SUBJECT, inputType, authn: { instant: AUTHN_INSTANT, assumedContextClass: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport' } };
+      const claims = decodePart((await provider.issue(unknown, { type: 'OPENIDCONNECT' }, ctx(instance, undefined, inputType))).token, 1);
       assert.equal('acr' in claims, false, inputType);
       assert.equal('amr' in claims, false, inputType);
     }

@@ -2,10 +2,12 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { TesseraError, type ErrorCode } from '../../../src/engine/errors.js';
-import type { OidcTrustConfig, ValidatorContext, VerifiedSubject } from '../../../src/engine/types.js';
+import type { Obj, ValidatorContext, VerifiedSubject } from '../../../src/engine/types.js';
+import type { KindValidator } from '../../../src/engine/kind.js';
+import { checkFields, MAX_TOKEN_BYTES as MAX_ID_TOKEN_BYTES } from '../../../src/engine/fields.js';
+import type { OidcTrustConfig } from '../../../src/tokens/oidc/oidc.config.js';
 import {
   DEFAULT_JWKS_REFETCH_INTERVAL_MS,
-  MAX_ID_TOKEN_BYTES,
   claimsToAttributes,
   createOidcValidator,
   jwkFitsAlgorithm,
@@ -60,50 +62,56 @@ const ed = makeIssuer({ alg: 'EdDSA' });
 const hs = makeIssuer({ alg: 'HS256' });
 const stranger = makeIssuer({ alg: 'RS256' });
 
+/** What the engine does: the kind's field checks (presence, size) first, then the validator. */
+async function checkedValidate(v: KindValidator, envelope: Obj, ctx: ValidatorContext): Promise<VerifiedSubject> {
+  return v.validate(checkFields('OPENIDCONNECT', envelope, v.fields, 'input', 'graphql'), ctx);
+}
+
 describe('OIDC validator: success', () => {
   const validator = createOidcValidator({ fetch: () => Promise.reject(new Error('no network in this suite')) });
 
-  test('declares its type', () => {
-    assert.equal(validator.tokenType, 'OPENIDCONNECT');
-    assert.equal(validator.builtIn, true);
+  test('declares its field and the section it needs', () => {
+    assert.deepEqual(validator.fields.map((f) => [f.key, f.rest, f.graphql?.name]), [['idToken', 'oidc_id_token', 'idToken']]);
+    assert.deepEqual(validator.needs, ['oidcTrust']);
   });
 
   for (const issuer of [rs, es, ed]) {
     test(`${issuer.alg} with an inline JWK Set`, async () => {
       const token = issuer.sign(issuer.claims(AUD, { email: 'alice@example.com' }, NOW));
-      const subject = await validator.validate(input(token), context([jwksTrust(stranger), jwksTrust(issuer)]));
+      const subject = await checkedValidate(validator, input(token), context([jwksTrust(stranger), jwksTrust(issuer)]));
       assert.deepEqual(subject, {
         name: 'alice',
         attributes: { email: 'alice@example.com' },
         inputType: 'OPENIDCONNECT',
-        authnInstant: new Date((T - 30) * 1000),
+        authn: { instant: new Date((T - 30) * 1000), assumedContextClass: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport' },
+        issuer: issuer.issuer,
       });
     });
   }
 
   test('HS256 with the trust entry client secret', async () => {
     const token = hs.sign(hs.claims(AUD, {}, NOW));
-    const subject = await validator.validate(input(token), context([{ issuer: hs.issuer, audience: [AUD], clientSecret: hs.secret }]));
+    const subject = await checkedValidate(validator, input(token), context([{ issuer: hs.issuer, audience: [AUD], clientSecret: hs.secret }]));
     assert.equal(subject.name, 'alice');
   });
 
   test('aud as an array containing one accepted audience; azp within authorizedParties', async () => {
     const token = rs.sign(rs.claims(['other', AUD], { azp: 'client-a' }, NOW));
-    const subject = await validator.validate(input(token), context([jwksTrust(rs, { audience: ['x', AUD], authorizedParties: ['client-a'] })]));
+    const subject = await checkedValidate(validator, input(token), context([jwksTrust(rs, { audience: ['x', AUD], authorizedParties: ['client-a'] })]));
     assert.equal(subject.name, 'alice');
   });
 
   test('clock skew: exp 59 s ago and nbf/iat 59 s ahead are accepted', async () => {
     const token = rs.sign(rs.claims(AUD, { iat: T + 59, nbf: T + 59, exp: T - 59, auth_time: undefined }, NOW));
-    const subject = await validator.validate(input(token), context([jwksTrust(rs)]));
+    const subject = await checkedValidate(validator, input(token), context([jwksTrust(rs)]));
     // No auth_time: the token's iat is the best bound on the authentication time.
-    assert.equal(subject.authnInstant.getTime(), (T + 59) * 1000);
+    assert.equal(subject.authn.instant.getTime(), (T + 59) * 1000);
   });
 
   test('a token without kid verifies when the set holds exactly one suitable key', async () => {
     const token = es.sign(es.claims(AUD, {}, NOW), { kid: undefined });
     const trust = jwksTrust(es, { jwks: { keys: [...es.jwks.keys, ...rs.jwks.keys] } });
-    assert.equal((await validator.validate(input(token), context([trust]))).name, 'alice');
+    assert.equal((await checkedValidate(validator, input(token), context([trust]))).name, 'alice');
   });
 
   test('claims become attributes: registered claims and objects dropped, scalars as text, token only', async () => {
@@ -129,7 +137,7 @@ describe('OIDC validator: success', () => {
         jti: 'j',
       }, NOW),
     );
-    const subject: VerifiedSubject = await validator.validate(input(token), context([jwksTrust(rs)]));
+    const subject: VerifiedSubject = await checkedValidate(validator, input(token), context([jwksTrust(rs)]));
     assert.equal(subject.name, 'admin');
     assert.deepEqual(subject.attributes, {
       email: 'admin@idp.example',
@@ -297,7 +305,7 @@ describe('OIDC validator: hostile tokens', () => {
 
   for (const c of cases) {
     test(c.name, async () => {
-      await expectCode(validator.validate(input(c.token()), context(c.trust ?? trustAll)), c.code, c.message);
+      await expectCode(checkedValidate(validator, input(c.token()), context(c.trust ?? trustAll)), c.code, c.message);
     });
   }
 
@@ -305,19 +313,19 @@ describe('OIDC validator: hostile tokens', () => {
     // 22,000 three-byte characters: far under 64 Ki characters, over 64 KiB.
     const raw = '€'.repeat(22_000);
     assert.ok(raw.length < MAX_ID_TOKEN_BYTES && Buffer.byteLength(raw) > MAX_ID_TOKEN_BYTES);
-    await expectCode(validator.validate(input(raw), context(trustAll)), 'BAD_USER_INPUT');
+    await expectCode(checkedValidate(validator, input(raw), context(trustAll)), 'BAD_USER_INPUT');
     const large = rs.sign({ ...good, pad: 'x'.repeat(45_000) });
     assert.ok(large.length > 60_000 && large.length <= MAX_ID_TOKEN_BYTES);
-    assert.equal((await validator.validate(input(large), context(trustAll))).attributes.pad, 'x'.repeat(45_000));
+    assert.equal((await checkedValidate(validator, input(large), context(trustAll))).attributes.pad, 'x'.repeat(45_000));
   });
 
   test('no oidcTrust at all: untrusted issuer', async () => {
     const ctx: ValidatorContext = { instance: publishedInstance({ name: 'none' }), request: REQUEST, now: NOW };
-    await expectCode(validator.validate(input(rs.sign(good)), ctx), 'INVALID_TOKEN', /untrusted issuer/);
+    await expectCode(checkedValidate(validator, input(rs.sign(good)), ctx), 'INVALID_TOKEN', /untrusted issuer/);
   });
 
   test('a non-OIDC input is a caller error', async () => {
-    await expectCode(validator.validate({ type: 'SESSION', sessionToken: 'x' }, context(trustAll)), 'BAD_USER_INPUT');
+    await expectCode(checkedValidate(validator, { type: 'SESSION', sessionToken: 'x' }, context(trustAll)), 'BAD_USER_INPUT');
   });
 });
 
@@ -341,8 +349,8 @@ describe('OIDC validator: jwksUri', () => {
     const before = server.hits();
     const validator = createOidcValidator();
     const ctx = context([uriTrust(server.url)]);
-    assert.equal((await validator.validate(input(rs.sign(rs.claims(AUD, {}, NOW))), ctx)).name, 'alice');
-    assert.equal((await validator.validate(input(rs.sign(rs.claims(AUD, { sub: 'bob' }, NOW))), ctx)).name, 'bob');
+    assert.equal((await checkedValidate(validator, input(rs.sign(rs.claims(AUD, {}, NOW))), ctx)).name, 'alice');
+    assert.equal((await checkedValidate(validator, input(rs.sign(rs.claims(AUD, { sub: 'bob' }, NOW))), ctx)).name, 'bob');
     assert.equal(server.hits() - before, 1);
   });
 
@@ -353,7 +361,7 @@ describe('OIDC validator: jwksUri', () => {
     const validator = createOidcValidator();
     const ctx = context([uriTrust(server.url)]);
     const token = rs.sign(rs.claims(AUD, {}, NOW));
-    await Promise.all(Array.from({ length: 5 }, () => validator.validate(input(token), ctx)));
+    await Promise.all(Array.from({ length: 5 }, () => checkedValidate(validator, input(token), ctx)));
     assert.equal(server.hits() - before, 1);
   });
 
@@ -362,7 +370,7 @@ describe('OIDC validator: jwksUri', () => {
       res.writeHead(200, { 'content-type': 'application/jwk-set+json; charset=utf-8' }).end(JSON.stringify(es.jwks));
     });
     const validator = createOidcValidator();
-    assert.equal((await validator.validate(input(es.sign(es.claims(AUD, {}, NOW))), context([uriTrust(server.url, es)]))).name, 'alice');
+    assert.equal((await checkedValidate(validator, input(es.sign(es.claims(AUD, {}, NOW))), context([uriTrust(server.url, es)]))).name, 'alice');
   });
 
   test('an unreachable issuer is INVALID_TOKEN', async () => {
@@ -370,7 +378,7 @@ describe('OIDC validator: jwksUri', () => {
     const url = down.url;
     await down.close();
     const validator = createOidcValidator();
-    await expectCode(validator.validate(input(rs.sign(rs.claims(AUD, {}, NOW))), context([uriTrust(url)])), 'INVALID_TOKEN', /could not be fetched/);
+    await expectCode(checkedValidate(validator, input(rs.sign(rs.claims(AUD, {}, NOW))), context([uriTrust(url)])), 'INVALID_TOKEN', /could not be fetched/);
   });
 
   test('a slow issuer times out (INVALID_TOKEN) and the default deadline is 5 s', async () => {
@@ -380,7 +388,7 @@ describe('OIDC validator: jwksUri', () => {
     });
     const validator = createOidcValidator({ jwksFetchTimeoutMs: 150 });
     const started = Date.now();
-    await expectCode(validator.validate(input(rs.sign(rs.claims(AUD, {}, NOW))), context([uriTrust(server.url)])), 'INVALID_TOKEN', /in time/);
+    await expectCode(checkedValidate(validator, input(rs.sign(rs.claims(AUD, {}, NOW))), context([uriTrust(server.url)])), 'INVALID_TOKEN', /in time/);
     assert.ok(Date.now() - started < 3_000);
   });
 
@@ -390,7 +398,7 @@ describe('OIDC validator: jwksUri', () => {
       res.writeHead(302, { location: other.url }).end();
     });
     const validator = createOidcValidator();
-    await expectCode(validator.validate(input(rs.sign(rs.claims(AUD, {}, NOW))), context([uriTrust(server.url)])), 'INVALID_TOKEN', /redirect/);
+    await expectCode(checkedValidate(validator, input(rs.sign(rs.claims(AUD, {}, NOW))), context([uriTrust(server.url)])), 'INVALID_TOKEN', /redirect/);
     assert.equal(other.hits(), targetBefore, 'the redirect target was never asked');
   });
 
@@ -409,7 +417,7 @@ describe('OIDC validator: jwksUri', () => {
         }
       });
       const validator = createOidcValidator();
-      await expectCode(validator.validate(input(rs.sign(rs.claims(AUD, {}, NOW))), context([uriTrust(server.url)])), 'INVALID_TOKEN', /larger than/);
+      await expectCode(checkedValidate(validator, input(rs.sign(rs.claims(AUD, {}, NOW))), context([uriTrust(server.url)])), 'INVALID_TOKEN', /larger than/);
     }
   });
 
@@ -425,14 +433,14 @@ describe('OIDC validator: jwksUri', () => {
         res.writeHead(status, { 'content-type': type }).end(body);
       });
       const validator = createOidcValidator();
-      await expectCode(validator.validate(input(rs.sign(rs.claims(AUD, {}, NOW))), context([uriTrust(server.url)])), 'INVALID_TOKEN');
+      await expectCode(checkedValidate(validator, input(rs.sign(rs.claims(AUD, {}, NOW))), context([uriTrust(server.url)])), 'INVALID_TOKEN');
     }
   });
 
   test('a non-http(s) jwksUri is refused', async () => {
     const validator = createOidcValidator();
     const dataUri = `data:application/json,${encodeURIComponent(JSON.stringify(rs.jwks))}`;
-    await expectCode(validator.validate(input(rs.sign(rs.claims(AUD, {}, NOW))), context([uriTrust(dataUri)])), 'INVALID_TOKEN', /http/);
+    await expectCode(checkedValidate(validator, input(rs.sign(rs.claims(AUD, {}, NOW))), context([uriTrust(dataUri)])), 'INVALID_TOKEN', /http/);
   });
 
   test('key rotation: a new kid triggers one refetch; another unknown kid within the interval does not', async () => {
@@ -447,28 +455,28 @@ describe('OIDC validator: jwksUri', () => {
     const base = server.hits();
 
     const t0 = NOW;
-    assert.equal((await validator.validate(input(keyA.sign(keyA.claims(AUD, {}, t0))), context(trust, t0))).name, 'alice');
+    assert.equal((await checkedValidate(validator, input(keyA.sign(keyA.claims(AUD, {}, t0))), context(trust, t0))).name, 'alice');
     assert.equal(server.hits() - base, 1);
 
     // The issuer rotates: B is published next to A. A token under B is seen a minute after the first fetch.
     server.setJwks({ keys: [...keyA.jwks.keys, ...keyB.jwks.keys] });
     const t1 = new Date(t0.getTime() + 61_000);
-    assert.equal((await validator.validate(input(keyB.sign(keyB.claims(AUD, {}, t1))), context(trust, t1))).name, 'alice');
+    assert.equal((await checkedValidate(validator, input(keyB.sign(keyB.claims(AUD, {}, t1))), context(trust, t1))).name, 'alice');
     assert.equal(server.hits() - base, 2, 'one refetch for the new kid');
 
     // Key C appears at the issuer, but 20 s after the last fetch no refetch is allowed yet.
     server.setJwks({ keys: [...keyA.jwks.keys, ...keyB.jwks.keys, ...keyC.jwks.keys] });
     const t2 = new Date(t1.getTime() + 20_000);
-    await expectCode(validator.validate(input(keyC.sign(keyC.claims(AUD, {}, t2))), context(trust, t2)), 'INVALID_TOKEN', /unknown key/);
-    await expectCode(validator.validate(input(keyC.sign(keyC.claims(AUD, { sub: 'x' }, t2), { kid: 'key-z' })), context(trust, t2)), 'INVALID_TOKEN');
+    await expectCode(checkedValidate(validator, input(keyC.sign(keyC.claims(AUD, {}, t2))), context(trust, t2)), 'INVALID_TOKEN', /unknown key/);
+    await expectCode(checkedValidate(validator, input(keyC.sign(keyC.claims(AUD, { sub: 'x' }, t2), { kid: 'key-z' })), context(trust, t2)), 'INVALID_TOKEN');
     assert.equal(server.hits() - base, 2, 'no refetch within the interval');
     // Known keys keep working from the cache meanwhile.
-    assert.equal((await validator.validate(input(keyA.sign(keyA.claims(AUD, {}, t2))), context(trust, t2))).name, 'alice');
+    assert.equal((await checkedValidate(validator, input(keyA.sign(keyA.claims(AUD, {}, t2))), context(trust, t2))).name, 'alice');
     assert.equal(server.hits() - base, 2);
 
     // A minute after the last fetch, the unknown kid may trigger a refetch again.
     const t3 = new Date(t1.getTime() + 60_000);
-    assert.equal((await validator.validate(input(keyC.sign(keyC.claims(AUD, {}, t3))), context(trust, t3))).name, 'alice');
+    assert.equal((await checkedValidate(validator, input(keyC.sign(keyC.claims(AUD, {}, t3))), context(trust, t3))).name, 'alice');
     assert.equal(server.hits() - base, 3);
   });
 
@@ -479,8 +487,8 @@ describe('OIDC validator: jwksUri', () => {
     const validator = createOidcValidator();
     const trust = [uriTrust(server.url, rs), uriTrust(other.url, es)];
     const [a, b] = [server.hits(), other.hits()];
-    await validator.validate(input(rs.sign(rs.claims(AUD, {}, NOW))), context(trust));
-    await validator.validate(input(es.sign(es.claims(AUD, {}, NOW))), context(trust));
+    await checkedValidate(validator, input(rs.sign(rs.claims(AUD, {}, NOW))), context(trust));
+    await checkedValidate(validator, input(es.sign(es.claims(AUD, {}, NOW))), context(trust));
     assert.deepEqual([server.hits() - a, other.hits() - b], [1, 1]);
   });
 });

@@ -5,7 +5,8 @@ import { CompactSign } from 'jose';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { TesseraError, type ErrorCode } from '../../../src/engine/errors.js';
-import type { PublishedInstance, TokenInput, ValidatorContext, VerifiedSubject } from '../../../src/engine/types.js';
+import type { PublishedInstance, TokenEnvelope, ValidatorContext, VerifiedSubject } from '../../../src/engine/types.js';
+import { checkFields } from '../../../src/engine/fields.js';
 import { issueCertificate } from '../../../src/keys/key-material.js';
 import { createX509Validator, parseTrustAnchors } from '../../../src/tokens/x509/x509.validator.js';
 import {
@@ -22,6 +23,9 @@ import {
 const INSTANCE = 'x509-test';
 const DAY = 24 * 3600 * 1000;
 
+const OFFLOAD_HEADER = 'x-client-cert';
+const PROXY = '10.0.0.1';
+
 function instance(caCertificates: string[] | undefined): PublishedInstance {
   return {
     id: 'inst-1',
@@ -29,7 +33,7 @@ function instance(caCertificates: string[] | undefined): PublishedInstance {
       name: INSTANCE,
       transforms: [{ input: 'X509', output: 'OPENIDCONNECT', invalidateInterimSession: false }],
       persistIssuedTokens: true,
-      ...(caCertificates ? { x509Trust: { caCertificates } } : {}),
+      ...(caCertificates ? { x509Trust: { caCertificates, offloadHeader: OFFLOAD_HEADER, trustedProxies: [PROXY] } } : {}),
     },
     createdAt: new Date(0),
     updatedAt: new Date(0),
@@ -40,8 +44,20 @@ function ctx(caCertificates: string[] | undefined, now = new Date()): ValidatorC
   return { instance: instance(caCertificates), request: { caller: null, clientAddress: '127.0.0.1', door: 'graphql' }, now };
 }
 
-function x509Input(certificates: unknown[], proof?: string, fromTrustedOffloader?: boolean): TokenInput {
-  return { type: 'X509', certificates: certificates as string[], proof, ...(fromTrustedOffloader ? { fromTrustedOffloader } : {}) };
+/** An X509 envelope; `offloaded`: the certificates come from a trusted TLS offloader's header instead (REST). */
+type X509Test = { envelope: TokenEnvelope; offloaded?: string[] };
+
+function x509Input(certificates: unknown[], proof?: string, offloaded?: boolean): X509Test {
+  if (offloaded) return { envelope: { type: 'X509' }, offloaded: certificates as string[] };
+  return { envelope: { type: 'X509', certificates, proof } };
+}
+
+/** The engine's order: the field checks, then the validator; an offloaded certificate arrives as a proxy's header. */
+function validateX509(validator: ReturnType<typeof createX509Validator>, input: X509Test, context: ValidatorContext): Promise<VerifiedSubject> {
+  const c: ValidatorContext = input.offloaded
+    ? { ...context, request: { caller: null, clientAddress: PROXY, door: 'rest', headers: { [OFFLOAD_HEADER]: input.offloaded.map((p) => p.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '')).join(', ') } } }
+    : context;
+  return (async () => validator.validate(checkFields('X509', input.envelope, validator.fields, 'input', c.request.door), c))();
 }
 
 async function rejects(p: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<void> {
@@ -72,13 +88,13 @@ describe('X509 validator', () => {
     anchors = [root.certPem];
   });
 
-  const run = (input: TokenInput, context = ctx(anchors), replay = makeReplayStore()): Promise<VerifiedSubject> =>
-    createX509Validator({ replay }).validate(input, context);
+  const run = (input: X509Test, context = ctx(anchors), replay = makeReplayStore()): Promise<VerifiedSubject> =>
+    validateX509(createX509Validator({ replay }), input, context);
 
-  test('is registered as the built-in X509 validator', () => {
+  test('declares its fields and needs x509Trust', () => {
     const v = createX509Validator({ replay: makeReplayStore() });
-    assert.equal(v.tokenType, 'X509');
-    assert.equal(v.builtIn, true);
+    assert.deepEqual(v.fields.map((f) => [f.key, f.rest, f.graphql?.name]), [['certificates', 'x509_cert', 'certificate'], ['proof', 'proof', 'proof']]);
+    assert.deepEqual(v.needs, ['x509Trust']);
   });
 
   describe('accepted', () => {
@@ -90,7 +106,8 @@ describe('X509 validator', () => {
       assert.equal(subject.inputType, 'X509');
       assert.equal(subject.attributes.mail, 'alice@example.com');
       assert.match(String(subject.attributes.dn), /CN=alice/);
-      assert.equal(subject.authnInstant.getTime(), iat * 1000, 'authnInstant is the proof iat');
+      assert.equal(subject.authn.instant.getTime(), iat * 1000, 'the authentication instant is the proof iat');
+      assert.deepEqual(subject.authn.methods, ['pop']);
       assert.equal(subject.certificateDer, alice.certDerB64);
       // The jti is remembered per certificate until the iat window is over.
       const [[key, expiresAt]] = [...replay.entries];
@@ -139,7 +156,7 @@ describe('X509 validator', () => {
       const t = now.getTime() / 1000;
       for (const iat of [t - 300, t + 60]) {
         const s = await run(x509Input([alice.certPem], await makeProof(alice.privateKey, { aud: INSTANCE, iat })), ctx(anchors, now));
-        assert.equal(s.authnInstant.getTime(), iat * 1000);
+        assert.equal(s.authn.instant.getTime(), iat * 1000);
       }
     });
 
@@ -153,7 +170,7 @@ describe('X509 validator', () => {
       const replay = makeReplayStore();
       const s = await run(x509Input([alice.certDerB64], undefined, true), ctx(anchors, now), replay);
       assert.equal(s.name, 'alice');
-      assert.equal(s.authnInstant.getTime(), now.getTime());
+      assert.equal(s.authn.instant.getTime(), now.getTime());
       assert.equal(replay.entries.size, 0);
     });
 
@@ -459,13 +476,13 @@ describe('X509 validator', () => {
       const replay = makeReplayStore();
       const v = createX509Validator({ replay });
       const proof = await makeProof(alice.privateKey, { aud: INSTANCE, jti: 'once' });
-      await v.validate(x509Input([alice.certPem], proof), ctx(anchors));
-      await rejects(v.validate(x509Input([alice.certPem], proof), ctx(anchors)), 'INVALID_TOKEN', /already used/);
+      await validateX509(v, x509Input([alice.certPem], proof), ctx(anchors));
+      await rejects(validateX509(v, x509Input([alice.certPem], proof), ctx(anchors)), 'INVALID_TOKEN', /already used/);
       // A fresh proof with the same jti is a replay too: the pair (certificate, jti) is what counts.
-      await rejects(v.validate(x509Input([alice.certPem], await makeProof(alice.privateKey, { aud: INSTANCE, jti: 'once' })), ctx(anchors)), 'INVALID_TOKEN', /already used/);
-      await v.validate(x509Input([alice.certPem], await makeProof(alice.privateKey, { aud: INSTANCE, jti: 'twice' })), ctx(anchors));
+      await rejects(validateX509(v, x509Input([alice.certPem], await makeProof(alice.privateKey, { aud: INSTANCE, jti: 'once' })), ctx(anchors)), 'INVALID_TOKEN', /already used/);
+      await validateX509(v, x509Input([alice.certPem], await makeProof(alice.privateKey, { aud: INSTANCE, jti: 'twice' })), ctx(anchors));
       // The same jti from another certificate is another pair.
-      await v.validate(x509Input([bob.certPem, inter.certPem], await makeProof(bob.privateKey, { aud: INSTANCE, jti: 'once' })), ctx(anchors));
+      await validateX509(v, x509Input([bob.certPem, inter.certPem], await makeProof(bob.privateKey, { aud: INSTANCE, jti: 'once' })), ctx(anchors));
     });
   });
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { INTERNAL_MESSAGE, InvalidTokenError, publicCode, publicMessage } from '../../../src/engine/errors.js';
-import type { ProviderContext, TokenInput, ValidatorContext, VerifiedSubject } from '../../../src/engine/types.js';
+import type { ProviderContext, TokenEnvelope, ValidatorContext, VerifiedSubject } from '../../../src/engine/types.js';
 import {
-  adaptCustomTokenPlugins,
+  customTokenKinds,
   customProviderAdapter,
   customValidatorAdapter,
   PluginFailureError,
@@ -16,11 +16,10 @@ const HANG_TIMEOUT = 30;
 
 const vctx = (): ValidatorContext => ({ instance: instance(), request: request(), now: NOW });
 const pctx = (): ProviderContext => ({ instance: instance(), request: request(), now: NOW, inputType: 'USERNAME' });
-const customInput = (customToken: unknown, customType = 'PARTNER'): TokenInput => ({
-  type: 'CUSTOM',
-  customType,
-  customToken,
-  rawInput: { token_type: customType, ticket: customToken },
+const customInput = (customToken: unknown, customType = 'PARTNER'): TokenEnvelope => ({
+  type: customType,
+  token: customToken,
+  raw: { token_type: customType, ticket: customToken },
 });
 
 function validatorPlugin(validate: TokenValidatorPlugin['validate']): TokenValidatorPlugin {
@@ -34,9 +33,9 @@ const subject: VerifiedSubject = {
   name: 'alice',
   attributes: { mail: 'alice@example.com', memberOf: ['staff', 'dev'] },
   inputType: 'USERNAME',
-  authnInstant: new Date('2025-06-01T11:00:00Z'),
+  authn: { instant: new Date('2025-06-01T11:00:00Z'), methods: ['pwd'] },
 };
-const output = { type: 'CUSTOM' as const, customType: 'PARTNER', rawOutput: { token_type: 'PARTNER', audience: 'x' } };
+const output: TokenEnvelope = { type: 'PARTNER', raw: { token_type: 'PARTNER', audience: 'x' } };
 
 /** Asserts a PluginFailureError that clients see only as INTERNAL with the generic message. */
 function isPluginFailure(reason: PluginFailureError['reason'], detail?: RegExp) {
@@ -62,15 +61,14 @@ describe('customValidatorAdapter', () => {
       }),
       TIMEOUT,
     );
-    assert.equal(adapter.tokenType, 'PARTNER');
-    assert.equal(adapter.builtIn, false);
+    assert.deepEqual(adapter.fields.map((f) => f.key), ['token', 'raw']);
     const input = customInput({ ticket: 't1' });
     const verified = await adapter.validate(input, vctx());
     assert.deepEqual(verified, {
       name: 'bob',
       attributes: { mail: 'bob@example.com', memberOf: ['staff'] },
       inputType: 'PARTNER',
-      authnInstant: NOW,
+      authn: { instant: NOW },
     });
     assert.deepEqual(seen, {
       token: { ticket: 't1' },
@@ -209,15 +207,14 @@ describe('customProviderAdapter', () => {
       }),
       TIMEOUT,
     );
-    assert.equal(adapter.tokenType, 'PARTNER');
-    assert.equal(adapter.builtIn, false);
+    assert.deepEqual(adapter.fields.map((f) => f.key), ['raw']);
+    assert.equal(adapter.restTokenField, 'token');
     assert.equal(adapter.verifyIssued, undefined);
     const issued = await adapter.issue(subject, output, pctx());
     assert.match(issued.tokenId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     assert.deepEqual(issued, {
       token: 'ticket-for-alice',
-      type: 'CUSTOM',
-      customType: 'PARTNER',
+      type: 'PARTNER',
       tokenId: issued.tokenId,
       subject: 'alice',
       issuedAt: NOW,
@@ -295,19 +292,27 @@ describe('customProviderAdapter', () => {
       }),
       TIMEOUT,
     );
-    await assert.rejects(adapter.issue(subject, { type: 'CUSTOM', customType: 'OTHER' }, pctx()), { code: 'INTERNAL' });
+    await assert.rejects(adapter.issue(subject, { type: 'OTHER' }, pctx()), { code: 'INTERNAL' });
     await assert.rejects(adapter.issue(subject, { type: 'OPENIDCONNECT' }, pctx()), { code: 'INTERNAL' });
     assert.equal(called, false);
   });
 });
 
-describe('adaptCustomTokenPlugins', () => {
-  it('adapts every loaded validator and provider', () => {
-    const adapted = adaptCustomTokenPlugins(
-      { validators: [validatorPlugin(() => ({ subject: 'a' }))], providers: [providerPlugin(() => ({ token: 't' }))] },
+describe('customTokenKinds', () => {
+  it('makes one kind per custom type: its validator and provider are a pair', () => {
+    const kinds = customTokenKinds(
+      {
+        validators: [validatorPlugin(() => ({ subject: 'a' })), { kind: 'token-validator', tokenType: 'ONLY_IN', validate: () => ({ subject: 'b' }) }],
+        providers: [providerPlugin(() => ({ token: 't' }))],
+      },
       TIMEOUT,
     );
-    assert.deepEqual(adapted.validators.map((v) => [v.tokenType, v.builtIn]), [['PARTNER', false]]);
-    assert.deepEqual(adapted.providers.map((p) => [p.tokenType, p.builtIn]), [['PARTNER', false]]);
+    assert.deepEqual(
+      kinds.map((k) => [k.name, k.builtIn, !!k.validator, !!k.provider, k.graphqlEnum, k.tokenTypeUri]),
+      [
+        ['ONLY_IN', false, true, false, false, 'urn:tessera:token-type:ONLY_IN'],
+        ['PARTNER', false, true, true, false, 'urn:tessera:token-type:PARTNER'],
+      ],
+    );
   });
 });

@@ -53,13 +53,13 @@ describe('example: legacy-ticket.mjs (LEGACY_TICKET)', () => {
   let saved: string | undefined;
   const vctx = (now = NOW) => ({ instance: instance(), request: request(), now });
   const pctx = () => ({ instance: instance(), request: request(), now: NOW, inputType: 'USERNAME' });
-  const input = (customToken: unknown) => ({ type: 'CUSTOM' as const, customType: 'LEGACY_TICKET', customToken, rawInput: customToken });
-  const output = { type: 'CUSTOM' as const, customType: 'LEGACY_TICKET' };
+  const input = (customToken: unknown) => ({ type: 'LEGACY_TICKET', token: customToken, raw: customToken });
+  const output = { type: 'LEGACY_TICKET' };
   const subject: VerifiedSubject = {
     name: 'alice',
     attributes: { mail: 'alice@example.com', memberOf: ['staff', 'dev'] },
     inputType: 'USERNAME',
-    authnInstant: NOW,
+    authn: { instant: NOW, methods: ['pwd'] },
   };
 
   beforeEach(() => {
@@ -82,7 +82,7 @@ describe('example: legacy-ticket.mjs (LEGACY_TICKET)', () => {
         name: 'alice',
         attributes: { mail: 'alice@example.com', memberOf: ['staff', 'dev'] },
         inputType: 'LEGACY_TICKET',
-        authnInstant: NOW,
+        authn: { instant: NOW },
       });
     }
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CustomTokenTypes, SamlPluginRegistry } from '../../../src/plugins/registry.js';
+import { SamlPluginRegistry } from '../../../src/plugins/registry.js';
 import type { Saml2StatementPlugin, SamlStatementKind } from '../../../src/plugins/types.js';
 
 function saml(name: string, statement: SamlStatementKind, description?: string): Saml2StatementPlugin {
@@ -43,28 +43,5 @@ describe('SamlPluginRegistry', () => {
     assert.throws(() => new SamlPluginRegistry(builtIns, [saml('default-subject', 'subject')]), /registered twice/);
     assert.throws(() => new SamlPluginRegistry([], [saml('x', 'subject'), saml('x', 'conditions')]), /registered twice/);
     assert.throws(() => new SamlPluginRegistry([saml('mail', 'subject')], []), /must be named default-/);
-  });
-});
-
-describe('CustomTokenTypes', () => {
-  it('pairs validators and providers by token type', () => {
-    const types = new CustomTokenTypes(
-      [{ tokenType: 'LEGACY_TICKET' }, { tokenType: 'PARTNER_IN' }],
-      [{ tokenType: 'LEGACY_TICKET' }, { tokenType: 'AUDIT_RECEIPT' }],
-    );
-    assert.deepEqual(types.list(), [
-      { tokenType: 'AUDIT_RECEIPT', hasValidator: false, hasProvider: true },
-      { tokenType: 'LEGACY_TICKET', hasValidator: true, hasProvider: true },
-      { tokenType: 'PARTNER_IN', hasValidator: true, hasProvider: false },
-    ]);
-    assert.equal(types.hasValidator('PARTNER_IN'), true);
-    assert.equal(types.hasProvider('PARTNER_IN'), false);
-    assert.equal(types.hasProvider('AUDIT_RECEIPT'), true);
-    assert.equal(types.hasValidator('AUDIT_RECEIPT'), false);
-    assert.equal(types.hasValidator('UNKNOWN'), false);
-  });
-
-  it('is empty without plugins', () => {
-    assert.deepEqual(new CustomTokenTypes([], []).list(), []);
   });
 });

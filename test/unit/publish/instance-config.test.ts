@@ -2,13 +2,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
 import { BadUserInputError } from '../../../src/engine/errors.js';
-import type { InstanceConfig } from '../../../src/engine/types.js';
+import type { InstanceConfig, KeyProvider, SigningKey } from '../../../src/engine/types.js';
 import {
   instanceEndpoints,
-  toPublicInstance,
-  validateInstanceInput,
-  type ValidateOptions,
+  parseInstanceInput,
+  toPublicInstance as publicView,
+  validateInstanceInput as validateWithServices,
 } from '../../../src/engine/instance-config.js';
+import { TokenRegistry } from '../../../src/engine/registry.js';
+import { builtInKinds } from '../../../src/tokens/index.js';
+import { customTokenKinds } from '../../../src/plugins/custom-tokens.js';
+import type { OidcConfig, OidcTrustConfig } from '../../../src/tokens/oidc/oidc.config.js';
+import type { Saml2Config } from '../../../src/tokens/saml2/saml2.config.js';
+import type { X509TrustConfig } from '../../../src/tokens/x509/x509.config.js';
 import { testCertificates, type TestCertificates } from './certificates.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -21,14 +27,71 @@ const PLUGINS: Record<string, string> = {
 };
 const KEYS: Record<string, string> = { 'rsa-1': 'RS256', 'rsa512-1': 'RS512', 'ec-1': 'ES256', 'ps-1': 'PS256' };
 
-function options(extra: Partial<ValidateOptions> = {}): ValidateOptions {
+/** What a server would know: the loaded custom types and SAML plugins, the key store, an update's stored config. */
+interface Options {
+  customValidators: Set<string>;
+  customProviders: Set<string>;
+  samlPluginStatement(name: string): string | undefined;
+  existing?: InstanceConfig;
+  nameMustEqual?: string;
+}
+
+function options(extra: Partial<Options> = {}): Options {
   return {
     customValidators: new Set(['ACME_TOKEN']),
     customProviders: new Set(['ACME_TOKEN', 'OTHER']),
     samlPluginStatement: (name) => PLUGINS[name],
-    keyExists: (kid, alg) => KEYS[kid] === alg,
     ...extra,
   };
+}
+
+/** The key store's own rule (KeyStore.signingKey): a pinned kid must exist and be bound to the algorithm. */
+const fakeKeys: KeyProvider = {
+  async signingKey(algorithm: string, kid?: string): Promise<SigningKey> {
+    if (kid !== undefined && KEYS[kid] === undefined) throw new BadUserInputError(`signing key ${kid} does not exist or is retired`, 'signingKeyId');
+    if (kid !== undefined && KEYS[kid] !== algorithm) throw new BadUserInputError(`signing key ${kid} is a ${KEYS[kid]} key, not ${algorithm}`, 'signingKeyId');
+    return { kid: kid ?? 'active', algorithm } as SigningKey;
+  },
+  async verificationKeys() {
+    return [];
+  },
+};
+
+/** The registry a server with these plugins would build: the built-in kinds and one kind per custom type. */
+function registryFor(o: Partial<Options>): TokenRegistry {
+  const registry = new TokenRegistry();
+  const kinds = builtInKinds({
+    identity: { verifyPassword: async () => null, resolveSession: async () => null, endSession: async () => false },
+    keys: fakeKeys,
+    replay: { useOnce: async () => true },
+    publicUrl: 'https://sts.example.com',
+    samlPlugins: { resolve: () => undefined, statementOf: (n) => (o.samlPluginStatement ?? (() => undefined))(n) },
+    pluginTimeoutMs: 1000,
+  });
+  const plugin = { validate: () => ({ subject: 'x' }), issue: () => ({ token: 't' }) };
+  const validators = [...(o.customValidators ?? [])].map((tokenType) => ({ kind: 'token-validator' as const, tokenType, validate: plugin.validate }));
+  const providers = [...(o.customProviders ?? [])].map((tokenType) => ({ kind: 'token-provider' as const, tokenType, issue: plugin.issue }));
+  for (const k of [...kinds, ...customTokenKinds({ validators, providers }, 1000)]) {
+    try {
+      registry.register(k);
+    } catch {
+      // A name no kind may have (e.g. lower case) is never registered: the server would refuse the plugin.
+    }
+  }
+  return registry.seal();
+}
+
+/** A parsed instance, with each kind's section typed for the assertions below. */
+type Parsed = InstanceConfig & { saml2?: Saml2Config; oidc?: OidcConfig; oidcTrust?: OidcTrustConfig[]; x509Trust?: X509TrustConfig };
+
+/** The synchronous checks: shapes, values and defaults, as publish runs them before the service checks. */
+function validateInstanceInput(input: unknown, o: Options): Parsed {
+  return parseInstanceInput(input, { registry: registryFor(o), existing: o.existing, nameMustEqual: o.nameMustEqual }) as Parsed;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function toPublicInstance(config: InstanceConfig): Record<string, any> {
+  return publicView(config, registryFor({}));
 }
 
 const SECRET = 'a-client-secret-of-at-least-32-bytes!';
@@ -176,7 +239,7 @@ test('an instance with every option is accepted and kept', async () => {
 
 test('accepted variations', async (t) => {
   const c = await testCertificates();
-  const ok: Array<[string, (i: Json) => void, (cfg: InstanceConfig) => void]> = [
+  const ok: Array<[string, (i: Json) => void, (cfg: Parsed) => void]> = [
     ['null optional fields count as absent', (i) => Object.assign(i, { persistIssuedTokens: null, callerRoles: null, oidc: null, oidcTrust: null, x509Trust: null }), (cfg) => assert.equal(cfg.persistIssuedTokens, true)],
     ['a section no transform needs is accepted and validated', (i) => (i.oidc = { audience: ['x'] }), (cfg) => assert.deepEqual(cfg.oidc?.audience, ['x'])],
     ['an empty oidcTrust no transform needs is dropped', (i) => (i.oidcTrust = []), (cfg) => assert.equal(cfg.oidcTrust, undefined)],
@@ -230,7 +293,7 @@ const FAILURES: Case[] = [
   ['transform not an object', (i) => (i.transforms = ['USERNAME|SAML2|true']), 'input.transforms[0]'],
   ['transform unknown key', (i) => (i.transforms[0].invalidate = true), 'input.transforms[0].invalidate'],
   ['transform input missing', (i) => delete i.transforms[0].input, 'input.transforms[0].input'],
-  ['SAML2 as input', (i) => (i.transforms[0].input = 'SAML2'), 'input.transforms[0].input', /never a translate input/],
+  ['SAML2 as input without a SAML2 validator', (i) => (i.transforms[0].input = 'SAML2'), 'input.transforms[0].input', /no validator is registered for it/],
   ['OPENAM as input (a REST alias, not a transform type)', (i) => (i.transforms[0].input = 'OPENAM'), 'input.transforms[0].input'],
   ['lower-case input', (i) => (i.transforms[0].input = 'username'), 'input.transforms[0].input'],
   ['USERNAME as output', (i) => (i.transforms[0].output = 'USERNAME'), 'input.transforms[0].output'],
@@ -274,8 +337,6 @@ const FAILURES: Case[] = [
   ['rsa-sha1 refused', (i) => (i.saml2.signatureAlgorithm = 'http://www.w3.org/2000/09/xmldsig#rsa-sha1'), 'input.saml2.signatureAlgorithm', /SHA-1/],
   ['ecdsa-sha1 refused', (i) => (i.saml2.signatureAlgorithm = 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1'), 'input.saml2.signatureAlgorithm', /SHA-1/],
   ['a JWS name is not a signature URI', (i) => (i.saml2.signatureAlgorithm = 'RS256'), 'input.saml2.signatureAlgorithm', /unsupported/],
-  ['saml2 signingKeyId unknown', (i) => (i.saml2.signingKeyId = 'nope'), 'input.saml2.signingKeyId', /RS256/],
-  ['saml2 signingKeyId of the wrong algorithm', (i) => (i.saml2.signingKeyId = 'ec-1'), 'input.saml2.signingKeyId'],
   ['tripledes refused', (i) => (i.saml2.dataEncryptionAlgorithm = 'http://www.w3.org/2001/04/xmlenc#tripledes-cbc'), 'input.saml2.dataEncryptionAlgorithm'],
   ['rsa-1_5 key transport refused', (i) => (i.saml2.keyTransportAlgorithm = 'http://www.w3.org/2001/04/xmlenc#rsa-1_5'), 'input.saml2.keyTransportAlgorithm', /RSA-OAEP/],
   ['encryptAssertion without a certificate', (i) => (i.saml2.encryptAssertion = true), 'input.saml2.spEncryptionCertificate', /required/],
@@ -312,8 +373,6 @@ const FAILURES: Case[] = [
       ['HS256 with a 10-character, 30-byte secret', (i) => Object.assign(i.oidc, { signatureAlgorithm: 'HS256', clientSecret: '€'.repeat(10) }), 'input.oidc.clientSecret'],
       ['clientSecret with RS256', (i) => (i.oidc.clientSecret = SECRET), 'input.oidc.clientSecret', /only allowed with signatureAlgorithm HS256/],
       ['signingKeyId with HS256', (i) => Object.assign(i.oidc, { signatureAlgorithm: 'HS256', clientSecret: SECRET, signingKeyId: 'rsa-1' }), 'input.oidc.signingKeyId'],
-      ['signingKeyId unknown', (i) => (i.oidc.signingKeyId = 'nope'), 'input.oidc.signingKeyId'],
-      ['signingKeyId of another algorithm', (i) => Object.assign(i.oidc, { signatureAlgorithm: 'PS256', signingKeyId: 'rsa-1' }), 'input.oidc.signingKeyId'],
       ['claimMap maps sub', (i) => (i.oidc.claimMap = { sub: 'uid' }), 'input.oidc.claimMap.sub', /registered claim/],
       ['claimMap maps nonce', (i) => (i.oidc.claimMap = { email: 'mail', nonce: 'x' }), 'input.oidc.claimMap.nonce'],
       ['claimMap maps cnf', (i) => (i.oidc.claimMap = { cnf: 'x' }), 'input.oidc.claimMap.cnf'],
@@ -398,11 +457,32 @@ test('an update must keep the name', () => {
   assert.equal(validateInstanceInput(minimalSaml(), options({ nameMustEqual: 'saml-sp' })).name, 'saml-sp');
 });
 
-test('without keyExists, pinned kids are not checked here', () => {
+test('pinned signing keys are checked with the key store\'s own call, after the shapes', async (t) => {
   const input = minimalSaml();
   input.saml2.signingKeyId = 'anything';
-  const { keyExists: _k, ...opts } = options();
-  assert.equal(validateInstanceInput(input, opts).saml2?.signingKeyId, 'anything');
+  // The synchronous pass knows no keys.
+  assert.equal(validateInstanceInput(input, options()).saml2?.signingKeyId, 'anything');
+  const cases: Array<[string, (i: Json) => void, string, RegExp?]> = [
+    ['saml2 signingKeyId unknown', (i) => (i.saml2.signingKeyId = 'nope'), 'input.saml2.signingKeyId', /RS256.*does not exist/],
+    ['saml2 signingKeyId of the wrong algorithm', (i) => (i.saml2.signingKeyId = 'ec-1'), 'input.saml2.signingKeyId', /ES256 key, not RS256/],
+    ['oidc signingKeyId unknown', (i) => Object.assign(i, { oidc: { audience: ['a'], signingKeyId: 'nope' } }), 'input.oidc.signingKeyId'],
+    ['oidc signingKeyId of another algorithm', (i) => Object.assign(i, { oidc: { audience: ['a'], signatureAlgorithm: 'PS256', signingKeyId: 'rsa-1' } }), 'input.oidc.signingKeyId'],
+  ];
+  for (const [name, mutate, field, message] of cases) {
+    await t.test(name, async () => {
+      const i = minimalSaml();
+      mutate(i);
+      await assert.rejects(validateWithServices(i, { registry: registryFor(options()) }), (e: unknown) => {
+        assert.ok(e instanceof BadUserInputError, String(e));
+        assert.equal(e.field, field);
+        if (message) assert.match(e.message, message);
+        return true;
+      });
+    });
+  }
+  const ok = minimalSaml();
+  ok.saml2.signingKeyId = 'rsa-1';
+  assert.equal((await validateWithServices(ok, { registry: registryFor(options()) })).saml2 !== undefined, true);
 });
 
 test('a custom type the registry holds but with an invalid name is refused', () => {
@@ -497,9 +577,11 @@ test('toPublicInstance never holds a secret', async () => {
   assert.ok(!text.includes(TRUST_SECRET), 'trust secret leaked');
   assert.ok(!text.includes('clientSecret'), 'a clientSecret key remains');
   assert.equal(view.oidc?.hasClientSecret, true);
-  assert.deepEqual(view.oidcTrust?.map((t) => t.hasClientSecret), [false, false, true]);
+  assert.deepEqual(view.oidcTrust?.map((t: { hasClientSecret: boolean }) => t.hasClientSecret), [false, false, true]);
+  // The top-level flag that predates the oidc section's own view.
+  assert.equal(view.hasClientSecret, true);
   // Everything else is as stored.
-  const { oidc, oidcTrust, ...rest } = view;
+  const { oidc, oidcTrust, hasClientSecret: _flag, ...rest } = view;
   const { oidc: cOidc, oidcTrust: cTrust, ...cRest } = config;
   assert.deepEqual(rest, cRest);
   const { clientSecret: _s, ...oidcNoSecret } = cOidc!;

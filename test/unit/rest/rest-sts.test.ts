@@ -16,39 +16,64 @@ import {
   type ErrorCode,
   TesseraError,
 } from '../../../src/engine/errors.js';
-import type {
-  IssuedToken,
-  RequestContext,
-  TokenEngine,
-  TokenInput,
-  TokenOutputRequest,
-  TokenValidationResult,
-} from '../../../src/engine/types.js';
+import type { IssuedToken, RequestContext, TokenEngine, TokenEnvelope, TokenValidationResult } from '../../../src/engine/types.js';
+import { Engine } from '../../../src/engine/engine.js';
+import { TokenRegistry } from '../../../src/engine/registry.js';
+import { builtInRegistry } from '../../../src/graphql/default-schema.js';
+import { customTokenKinds } from '../../../src/plugins/custom-tokens.js';
 import { handleRestSts, type RestStsRequest, type RestStsResponse } from '../../../src/http/rest-sts.js';
 
 type Call =
-  | { op: 'translate'; instance: string; input: TokenInput; output: TokenOutputRequest; req: RequestContext }
-  | { op: 'validate' | 'cancel'; instance: string; type: string; token: string; customType?: string; req: RequestContext };
+  | { op: 'translate'; instance: string; input: TokenEnvelope; output: TokenEnvelope; req: RequestContext }
+  | { op: 'validate' | 'cancel'; instance: string; type: string; token: string; req: RequestContext };
 
+/** The built-in kinds and the custom types the cases use, as a server with those plugins registers them. */
+const REGISTRY = (() => {
+  const base = builtInRegistry();
+  const r = new TokenRegistry();
+  for (const k of base.all()) r.register(k);
+  const validate = () => ({ subject: 'x' });
+  const issue = () => ({ token: 't' });
+  for (const k of customTokenKinds(
+    {
+      validators: ['ACME_TOKEN', 'IN_T'].map((tokenType) => ({ kind: 'token-validator' as const, tokenType, validate })),
+      providers: ['ACME_OUT', 'OUT_T'].map((tokenType) => ({ kind: 'token-provider' as const, tokenType, issue })),
+    },
+    1000,
+  )) r.register(k);
+  return r.seal();
+})();
+
+/**
+ * Records what the door hands the engine. Before recording, it runs the real engine's first step — the kinds
+ * and field checks — so a refusal that the engine makes before touching any token shows as "not called".
+ */
 class FakeEngine implements TokenEngine {
   calls: Call[] = [];
   failWith: unknown = undefined;
   validResult: TokenValidationResult = { valid: true };
   cancelResult = true;
+  private readonly real = new Engine({
+    registry: REGISTRY,
+    instances: { get: async () => null },
+    log: { commit: async () => {}, audit: async () => {}, findByHash: async () => null, cancel: async () => false },
+    identity: { endSession: async () => false },
+  });
 
-  async translate(instance: string, input: TokenInput, output: TokenOutputRequest, req: RequestContext): Promise<IssuedToken> {
+  async translate(instance: string, input: TokenEnvelope, output: TokenEnvelope, req: RequestContext): Promise<IssuedToken> {
+    this.real.prepare(input, output, req);
     this.calls.push({ op: 'translate', instance, input, output, req });
     if (this.failWith !== undefined) throw this.failWith;
     const now = new Date(0);
     return { token: `issued-${output.type}`, type: output.type, tokenId: 't1', subject: 'demo', issuedAt: now, expiresAt: now };
   }
-  async validate(instance: string, type: string, token: string, req: RequestContext, customType?: string): Promise<TokenValidationResult> {
-    this.calls.push({ op: 'validate', instance, type, token, req, ...(customType !== undefined ? { customType } : {}) });
+  async validate(instance: string, type: string, token: string, req: RequestContext): Promise<TokenValidationResult> {
+    this.calls.push({ op: 'validate', instance, type, token, req });
     if (this.failWith !== undefined) throw this.failWith;
     return this.validResult;
   }
-  async cancel(instance: string, type: string, token: string, req: RequestContext, customType?: string): Promise<boolean> {
-    this.calls.push({ op: 'cancel', instance, type, token, req, ...(customType !== undefined ? { customType } : {}) });
+  async cancel(instance: string, type: string, token: string, req: RequestContext): Promise<boolean> {
+    this.calls.push({ op: 'cancel', instance, type, token, req });
     if (this.failWith !== undefined) throw this.failWith;
     return this.cancelResult;
   }
@@ -57,16 +82,16 @@ class FakeEngine implements TokenEngine {
 const REQ: RequestContext = { caller: null, clientAddress: '192.0.2.10', door: 'rest' };
 
 async function call(
-  action: string | null,
+  action: string | null | string[],
   body: unknown,
-  extra: Partial<Omit<RestStsRequest, 'engine'>> = {},
+  extra: Partial<Omit<RestStsRequest, 'engine' | 'registry'>> = {},
   engine = new FakeEngine(),
 ): Promise<{ res: RestStsResponse; engine: FakeEngine }> {
-  const res = await handleRestSts({ instanceName: 'demo-sts', action, body, request: REQ, engine, ...extra });
+  const res = await handleRestSts({ instanceName: 'demo-sts', action, body, request: REQ, engine, registry: REGISTRY, ...extra });
   return { res, engine };
 }
 
-async function translate(input: Record<string, unknown>, output: Record<string, unknown>, extra: Partial<Omit<RestStsRequest, 'engine'>> = {}) {
+async function translate(input: Record<string, unknown>, output: Record<string, unknown>, extra: Partial<Omit<RestStsRequest, 'engine' | 'registry'>> = {}) {
   const { res, engine } = await call('translate', { input_token_state: input, output_token_state: output }, extra);
   assert.equal(res.status, 200, JSON.stringify(res.body));
   assert.equal(engine.calls.length, 1);
@@ -142,25 +167,21 @@ test('input X509 with one certificate and a proof', async () => {
   assert.deepEqual(input, { type: 'X509', certificates: ['MIIB...'], proof: 'eyJ.p.s' });
 });
 
-test('input X509 with a chain and no proof (the engine decides)', async () => {
+test('input X509 with a chain and no proof (the validator decides)', async () => {
   const { input } = await translate({ token_type: 'X509', x509_cert: ['leaf', 'ca'] }, BEARER);
   assert.deepEqual(input, { type: 'X509', certificates: ['leaf', 'ca'] });
 });
 
-test('input X509 from a trusted offloader', async () => {
-  const { input } = await translate({ token_type: 'X509' }, BEARER, { offload: { certificates: ['MIIleaf', 'MIIca'] } });
-  assert.deepEqual(input, { type: 'X509', certificates: ['MIIleaf', 'MIIca'], fromTrustedOffloader: true });
-});
-
-test('input X509: a certificate in the body wins over the offloaded one', async () => {
-  const { input } = await translate({ token_type: 'X509', x509_cert: 'body', proof: 'p' }, BEARER, { offload: { certificates: ['header'] } });
-  assert.deepEqual(input, { type: 'X509', certificates: ['body'], proof: 'p' });
+test('input X509 without a certificate: the validator looks for a trusted offloader\'s header', async () => {
+  // The door does not decide: the X.509 validator reads the request's headers and socket address.
+  const { input } = await translate({ token_type: 'X509' }, BEARER);
+  assert.deepEqual(input, { type: 'X509' });
 });
 
 test('input custom type', async () => {
   const state = { token_type: 'ACME_TOKEN', value: 'abc', nested: { n: 1 } };
   const { input } = await translate(state, BEARER);
-  assert.deepEqual(input, { type: 'CUSTOM', customType: 'ACME_TOKEN', customToken: { value: 'abc', nested: { n: 1 } }, rawInput: state });
+  assert.deepEqual(input, { type: 'ACME_TOKEN', token: { value: 'abc', nested: { n: 1 } }, raw: state });
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -173,7 +194,8 @@ test('output SAML2 subject confirmations', async () => {
     subjectConfirmation: 'SENDER_VOUCHES',
   });
   // Chosen default when missing: BEARER, as over GraphQL.
-  assert.deepEqual((await translate(USER, { token_type: 'SAML2' })).output, { type: 'SAML2', subjectConfirmation: 'BEARER' });
+  // The engine applies the default: the door hands over what was sent.
+  assert.deepEqual((await translate(USER, { token_type: 'SAML2' })).output, { type: 'SAML2' });
   // proof_token_state is ignored unless HOLDER_OF_KEY.
   assert.deepEqual((await translate(USER, { ...BEARER, proof_token_state: 'x' })).output, { type: 'SAML2', subjectConfirmation: 'BEARER' });
 });
@@ -201,21 +223,21 @@ test('output OPENIDCONNECT: allow_access true or "true", nonce optional', async 
 
 test('output custom type', async () => {
   const { output, res } = await translate(USER, { token_type: 'ACME_OUT', audience: 'x' });
-  assert.deepEqual(output, { type: 'CUSTOM', customType: 'ACME_OUT', rawOutput: { audience: 'x' } });
-  assert.deepEqual(res.body, { issued_token: 'issued-CUSTOM' });
+  assert.deepEqual(output, { type: 'ACME_OUT', raw: { audience: 'x' } });
+  assert.deepEqual(res.body, { issued_token: 'issued-ACME_OUT' });
 });
 
 test('custom input to custom output', async () => {
   const { input, output } = await translate({ token_type: 'IN_T', t: 1 }, { token_type: 'OUT_T' });
-  assert.deepEqual(input, { type: 'CUSTOM', customType: 'IN_T', customToken: { t: 1 }, rawInput: { token_type: 'IN_T', t: 1 } });
-  assert.deepEqual(output, { type: 'CUSTOM', customType: 'OUT_T', rawOutput: {} });
+  assert.deepEqual(input, { type: 'IN_T', token: { t: 1 }, raw: { token_type: 'IN_T', t: 1 } });
+  assert.deepEqual(output, { type: 'OUT_T', raw: {} });
 });
 
 test('a "__proto__" key in a custom state stays plain data', async () => {
   const state = JSON.parse('{"token_type":"ACME_TOKEN","__proto__":{"polluted":true}}');
   const { input } = await translate(state, BEARER);
-  assert.ok(input.type === 'CUSTOM');
-  const token = input.customToken as Record<string, unknown>;
+  assert.ok(input.type === 'ACME_TOKEN');
+  const token = input.token as Record<string, unknown>;
   assert.equal(Object.getPrototypeOf(token), Object.prototype);
   assert.ok(Object.prototype.hasOwnProperty.call(token, '__proto__'));
   assert.equal((token as { polluted?: unknown }).polluted, undefined);
@@ -241,7 +263,7 @@ const translateRefusals: Array<[string, unknown, number, ErrorCode, (RegExp | st
   ['input token_type lower-case', { input_token_state: { ...USER, token_type: 'username' }, output_token_state: BEARER }, 400, 'BAD_USER_INPUT', /Unsupported input token type/],
   ['input token_type CUSTOM (a reserved name)', { input_token_state: { token_type: 'CUSTOM' }, output_token_state: BEARER }, 400, 'BAD_USER_INPUT'],
   ['output token_type reserved CUSTOM', { input_token_state: USER, output_token_state: { token_type: 'CUSTOM' } }, 400, 'BAD_USER_INPUT', /Unsupported output token type/],
-  ['SAML2 as input', { input_token_state: { token_type: 'SAML2', saml2_token: '<a/>' }, output_token_state: OIDC_OUT }, 400, 'UNSUPPORTED_TRANSFORM', /SAML2 is never a translate input/],
+  ['SAML2 as input without a SAML2 validator', { input_token_state: { token_type: 'SAML2', saml2_token: '<a/>' }, output_token_state: OIDC_OUT }, 400, 'UNSUPPORTED_TRANSFORM', /no validator accepts SAML2 as input/],
   ['USERNAME as output', { input_token_state: USER, output_token_state: { token_type: 'USERNAME' } }, 400, 'UNSUPPORTED_TRANSFORM'],
   ['OPENAM as output', { input_token_state: USER, output_token_state: { token_type: 'OPENAM' } }, 400, 'UNSUPPORTED_TRANSFORM'],
   ['username missing', { input_token_state: { token_type: 'USERNAME', password: 'p' }, output_token_state: BEARER }, 400, 'BAD_USER_INPUT', /username/],
@@ -253,7 +275,6 @@ const translateRefusals: Array<[string, unknown, number, ErrorCode, (RegExp | st
   ['multi-byte token over 64 KiB in UTF-8', { input_token_state: { token_type: 'OPENIDCONNECT', oidc_id_token: '€'.repeat(22000) }, output_token_state: BEARER }, 400, 'BAD_USER_INPUT'],
   ['session_id missing', { input_token_state: { token_type: 'OPENAM' }, output_token_state: BEARER }, 400, 'BAD_USER_INPUT', /session_id/],
   ['password over 64 KiB', { input_token_state: { ...USER, password: BIG }, output_token_state: BEARER }, 400, 'BAD_USER_INPUT'],
-  ['X509 without any certificate', { input_token_state: { token_type: 'X509' }, output_token_state: BEARER }, 400, 'BAD_USER_INPUT', /two-way TLS/],
   ['X509 with an empty chain', { input_token_state: { token_type: 'X509', x509_cert: [] }, output_token_state: BEARER }, 400, 'BAD_USER_INPUT'],
   ['X509 with six certificates', { input_token_state: { token_type: 'X509', x509_cert: ['a', 'b', 'c', 'd', 'e', 'f'] }, output_token_state: BEARER }, 400, 'BAD_USER_INPUT'],
   ['X509 certificate not a string', { input_token_state: { token_type: 'X509', x509_cert: ['a', 7] }, output_token_state: BEARER }, 400, 'BAD_USER_INPUT', /x509_cert\[1\]/],
@@ -296,10 +317,10 @@ test('an unknown type name in a message is quoted and capped', async () => {
 // ---------------------------------------------------------------------------------------------------------------
 
 test('validate SAML2, OPENIDCONNECT and a custom type', async () => {
-  const cases: Array<[Record<string, unknown>, { type: string; token: string; customType?: string }]> = [
+  const cases: Array<[Record<string, unknown>, { type: string; token: string }]> = [
     [{ token_type: 'SAML2', saml2_token: '<saml:Assertion/>' }, { type: 'SAML2', token: '<saml:Assertion/>' }],
     [{ token_type: 'OPENIDCONNECT', oidc_id_token: 'eyJ.x.y' }, { type: 'OPENIDCONNECT', token: 'eyJ.x.y' }],
-    [{ token_type: 'ACME_OUT', token: 'opaque' }, { type: 'CUSTOM', token: 'opaque', customType: 'ACME_OUT' }],
+    [{ token_type: 'ACME_OUT', token: 'opaque' }, { type: 'ACME_OUT', token: 'opaque' }],
   ];
   for (const [state, expected] of cases) {
     const { res, engine } = await call('validate', { validated_token_state: state });
@@ -317,10 +338,10 @@ test('validate answers token_valid false, whatever the reason', async () => {
 });
 
 test('cancel SAML2, OPENIDCONNECT and a custom type', async () => {
-  const cases: Array<[Record<string, unknown>, string, { type: string; token: string; customType?: string }]> = [
+  const cases: Array<[Record<string, unknown>, string, { type: string; token: string }]> = [
     [{ token_type: 'SAML2', saml2_token: '<a/>' }, 'SAML2 token cancelled successfully.', { type: 'SAML2', token: '<a/>' }],
     [{ token_type: 'OPENIDCONNECT', oidc_id_token: 'e.y.j' }, 'OPENIDCONNECT token cancelled successfully.', { type: 'OPENIDCONNECT', token: 'e.y.j' }],
-    [{ token_type: 'ACME_OUT', token: 'o' }, 'ACME_OUT token cancelled successfully.', { type: 'CUSTOM', token: 'o', customType: 'ACME_OUT' }],
+    [{ token_type: 'ACME_OUT', token: 'o' }, 'ACME_OUT token cancelled successfully.', { type: 'ACME_OUT', token: 'o' }],
   ];
   for (const [state, result, expected] of cases) {
     const { res, engine } = await call('cancel', { cancelled_token_state: state });
@@ -345,10 +366,11 @@ test('validate and cancel refusals', async (t) => {
     ['validate SAML2 without saml2_token', 'validate', { validated_token_state: { token_type: 'SAML2', oidc_id_token: 'x' } }, /saml2_token/],
     ['validate OIDC without oidc_id_token', 'validate', { validated_token_state: { token_type: 'OPENIDCONNECT' } }, /oidc_id_token/],
     ['validate custom without token', 'validate', { validated_token_state: { token_type: 'ACME_OUT', value: 'x' } }, /token/],
-    ['validate USERNAME', 'validate', { validated_token_state: { token_type: 'USERNAME', username: 'x' } }, /SAML2, OPENIDCONNECT or a custom/],
+    ['validate USERNAME', 'validate', { validated_token_state: { token_type: 'USERNAME', username: 'x' } }, /take OPENIDCONNECT, SAML2 or a custom/],
     ['cancel OPENAM', 'cancel', { cancelled_token_state: { token_type: 'OPENAM', session_id: 'x' } }],
     ['cancel CUSTOM literal', 'cancel', { cancelled_token_state: { token_type: 'CUSTOM', token: 'x' } }],
-    ['validate token over 64 KiB', 'validate', { validated_token_state: { token_type: 'SAML2', saml2_token: BIG } }, /65536/],
+    // What an instance issues, validate accepts: up to 256 KiB, the largest token an instance issues.
+    ['validate token over 256 KiB', 'validate', { validated_token_state: { token_type: 'SAML2', saml2_token: 'x'.repeat(256 * 1024 + 1) } }, /262144/],
     ['cancel token empty', 'cancel', { cancelled_token_state: { token_type: 'OPENIDCONNECT', oidc_id_token: '' } }],
     ['validate body a list', 'validate', [], /JSON object/],
   ];
@@ -364,6 +386,12 @@ test('validate and cancel refusals', async (t) => {
 // ---------------------------------------------------------------------------------------------------------------
 // Actions, raw body errors, instance names
 // ---------------------------------------------------------------------------------------------------------------
+
+test('a repeated _action is 400, never "the first one wins"', async () => {
+  const { res, engine } = await call(['translate', 'cancel'], { input_token_state: USER, output_token_state: BEARER });
+  assertError(res, 400, 'BAD_USER_INPUT', /given once/);
+  assert.equal(engine.calls.length, 0);
+});
 
 test('an unknown or missing _action is 400', async () => {
   for (const action of ['issue', 'TRANSLATE', '', null, 'translate ']) {

@@ -13,7 +13,7 @@ import { benchSigning } from '../../../src/tokens/saml2/bench-signing.js';
 import { signCanonical, signWithXmlCrypto } from '../../../src/tokens/saml2/sign.js';
 import { ALG, escapeAttr, escapeText, XmlCharError, xsDateTime } from '../../../src/tokens/saml2/xml.js';
 import { signingKeyFrom, xmlsecVerify, xmllintAssertion } from '../../support/saml.js';
-import { getPki, NOW, samlConfig, subject, TRICKY } from './setup.js';
+import { getPki, NOW, samlConfig, subject, TRICKY, statementSubject } from './setup.js';
 
 function canonicalize(xml: string): string {
   const doc = new DOMParser().parseFromString(xml, 'text/xml');
@@ -24,7 +24,7 @@ async function input(over: Partial<AssertionInput> = {}): Promise<AssertionInput
   const p = await getPki();
   const statements = computeDefaultStatements({
     saml2: samlConfig(),
-    subject: subject(),
+    subject: statementSubject(subject()),
     issueInstant: NOW,
     subjectConfirmation: over.subjectConfirmation ?? 'BEARER',
   });

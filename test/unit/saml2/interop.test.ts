@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DOMParser, XMLSerializer } from '@xmldom/xmldom';
-import type { Saml2Config, SubjectConfirmationMethod, TokenOutputRequest } from '../../../src/engine/types.js';
+import type { SubjectConfirmationMethod, TokenEnvelope as TokenOutputRequest } from '../../../src/engine/types.js';
+import type { Saml2Config } from '../../../src/tokens/saml2/saml2.config.js';
 import { ALG, NS } from '../../../src/tokens/saml2/xml.js';
 import { xmlsecDecrypt, xmlsecVerify, xmllintAssertion } from '../../support/saml.js';
 import { CALLER, certFor, makeProvider, NOW, providerCtx, samlConfig, subject, TRICKY, type Pki } from './setup.js';

@@ -5,7 +5,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import { TesseraError } from '../../../src/engine/errors.js';
 import type { SubjectConfirmationMethod } from '../../../src/engine/types.js';
 import type { Saml2StatementPlugin, SamlStatementContext, SamlStatementKind } from '../../../src/plugins/types.js';
-import { PluginFailedError } from '../../../src/tokens/saml2/statements.js';
+import { PluginFailureError } from '../../../src/plugins/plugin-failure.js';
 import { NS } from '../../../src/tokens/saml2/xml.js';
 import { xmlsecVerify, xmllintAssertion } from '../../support/saml.js';
 import { CALLER, makeProvider, NOW, providerCtx, samlConfig, subject } from './setup.js';
@@ -28,12 +28,12 @@ async function issueWith(p: Saml2StatementPlugin, opts: { method?: SubjectConfir
 
 function failsWithPlugin(p: Promise<unknown>, name: string, reason?: RegExp): Promise<void> {
   return assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof PluginFailedError, String(e));
+    assert.ok(e instanceof PluginFailureError, String(e));
     assert.ok(e instanceof TesseraError);
     assert.equal(e.code, 'INTERNAL');
     assert.equal(e.pluginName, name);
-    assert.ok(e.message.startsWith(`SAML plugin "${name}" failed: `), e.message);
-    if (reason) assert.match(e.message, reason);
+    assert.ok(e.message.startsWith(`SAML statement plugin ${name} `), e.message);
+    if (reason) assert.match(`${e.message} ${e.reason}: ${e.detail}`, reason);
     return true;
   });
 }

@@ -4,11 +4,11 @@ import { describe, it } from 'node:test';
 import { DOMParser } from '@xmldom/xmldom';
 import { TesseraError } from '../../../src/engine/errors.js';
 import type { VerifiedSubject } from '../../../src/engine/types.js';
-import { AUTHN_CONTEXT, authnContextClassFor, BUILT_IN_SAML_PLUGINS, computeDefaultStatements } from '../../../src/tokens/saml2/builtin-statements.js';
+import { AUTHN_CONTEXT, BUILT_IN_SAML_PLUGINS, computeDefaultStatements } from '../../../src/tokens/saml2/builtin-statements.js';
 import { buildIdpMetadata } from '../../../src/tokens/saml2/metadata.js';
 import { ALG, NS } from '../../../src/tokens/saml2/xml.js';
 import { xmlsecVerify, xmllintAssertion } from '../../support/saml.js';
-import { CALLER, makeProvider, NOW, providerCtx, samlConfig, subject } from './setup.js';
+import { CALLER, makeProvider, NOW, providerCtx, samlConfig, statementSubject, subject } from './setup.js';
 
 function code(e: unknown): string | undefined {
   return e instanceof TesseraError ? e.code : undefined;
@@ -71,7 +71,11 @@ describe('SAML2 provider: confirmation methods', () => {
       const t = await provider.issue(subject(), { type: 'SAML2', subjectConfirmation: 'HOLDER_OF_KEY', proofCertificate: proof }, providerCtx(cfg));
       assert.ok(t.token.includes(`<ds:X509Certificate>${pki.client.certDer}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></saml:SubjectConfirmationData>`));
     }
-    const x509Subject: VerifiedSubject = subject({ inputType: 'X509', certificateDer: pki.client.certDer });
+    const x509Subject: VerifiedSubject = subject({
+      inputType: 'X509',
+      certificateDer: pki.client.certDer,
+      authn: { instant: new Date('2030-01-01T11:55:00Z'), methods: ['pop'], contextClass: AUTHN_CONTEXT.x509 },
+    });
     const t = await provider.issue(x509Subject, { type: 'SAML2', subjectConfirmation: 'HOLDER_OF_KEY' }, providerCtx(cfg, { inputType: 'X509' }));
     assert.ok(t.token.includes(pki.client.certDer));
     assert.equal(firstText(t.token, 'AuthnContextClassRef'), AUTHN_CONTEXT.x509);
@@ -116,10 +120,10 @@ describe('SAML2 provider: confirmation methods', () => {
     assert.ok(t.token.includes('cm:sender-vouches"></saml:SubjectConfirmation>'));
   });
 
-  it('refuses an unknown confirmation method and a non-SAML2 output', async () => {
+  it('refuses an unknown confirmation method (the field table refuses it first at every door)', async () => {
     const { provider } = await makeProvider();
     await rejectsWith(provider.issue(subject(), { type: 'SAML2', subjectConfirmation: 'PROOF' as never }, providerCtx(samlConfig())), 'BAD_USER_INPUT');
-    await rejectsWith(provider.issue(subject(), { type: 'OPENIDCONNECT' }, providerCtx(samlConfig())), 'BAD_USER_INPUT');
+    assert.deepEqual(provider.fields.find((f) => f.key === 'subjectConfirmation')?.rule, { oneOf: ['BEARER', 'HOLDER_OF_KEY', 'SENDER_VOUCHES'] });
   });
 
   it('a subject value XML cannot carry is BAD_USER_INPUT, not a broken document', async () => {
@@ -150,16 +154,18 @@ describe('SAML2 provider: confirmation methods', () => {
 });
 
 describe('built-in statements', () => {
-  it('map the input type to the authn context class', () => {
-    assert.equal(authnContextClassFor('USERNAME'), AUTHN_CONTEXT.passwordProtectedTransport);
-    assert.equal(authnContextClassFor('OPENIDCONNECT'), AUTHN_CONTEXT.passwordProtectedTransport);
-    assert.equal(authnContextClassFor('X509'), AUTHN_CONTEXT.x509);
-    assert.equal(authnContextClassFor('SESSION'), AUTHN_CONTEXT.previousSession);
-    assert.equal(authnContextClassFor('MY_TOKEN'), AUTHN_CONTEXT.unspecified);
+  it('name the authn context class the validator observed or assumed, else unspecified', () => {
+    const cls = (authn: VerifiedSubject['authn']) =>
+      computeDefaultStatements({ saml2: samlConfig(), subject: statementSubject(subject({ authn })), issueInstant: NOW, subjectConfirmation: 'BEARER' })
+        .authenticationStatements[0]!.contextClassRef;
+    const instant = new Date('2030-01-01T11:55:00Z');
+    assert.equal(cls({ instant, contextClass: AUTHN_CONTEXT.x509 }), AUTHN_CONTEXT.x509);
+    assert.equal(cls({ instant, assumedContextClass: AUTHN_CONTEXT.passwordProtectedTransport }), AUTHN_CONTEXT.passwordProtectedTransport);
+    assert.equal(cls({ instant }), AUTHN_CONTEXT.unspecified);
   });
 
   it('compute PingAM-like defaults with the original AuthnInstant', () => {
-    const d = computeDefaultStatements({ saml2: samlConfig(), subject: subject(), issueInstant: NOW, subjectConfirmation: 'BEARER' });
+    const d = computeDefaultStatements({ saml2: samlConfig(), subject: statementSubject(subject()), issueInstant: NOW, subjectConfirmation: 'BEARER' });
     assert.deepEqual(d.conditions, { notBefore: NOW, notOnOrAfter: new Date(NOW.getTime() + 600_000), audiences: ['https://sp.example.org/saml'] });
     assert.deepEqual(d.subject, { nameId: { value: 'demo', format: 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified' } });
     assert.deepEqual(d.authenticationStatements, [{ authnInstant: new Date('2030-01-01T11:55:00Z'), contextClassRef: AUTHN_CONTEXT.passwordProtectedTransport }]);
@@ -170,7 +176,7 @@ describe('built-in statements', () => {
   });
 
   it('omit the AttributeStatement when no mapped attribute has a value', async () => {
-    const d = computeDefaultStatements({ saml2: samlConfig(), subject: subject({ attributes: { memberOf: [] } }), issueInstant: NOW, subjectConfirmation: 'BEARER' });
+    const d = computeDefaultStatements({ saml2: samlConfig(), subject: statementSubject(subject({ attributes: { memberOf: [] } })), issueInstant: NOW, subjectConfirmation: 'BEARER' });
     assert.deepEqual(d.attributeStatements, []);
     const { provider } = await makeProvider();
     const t = await provider.issue(subject({ attributes: {} }), { type: 'SAML2', subjectConfirmation: 'BEARER' }, providerCtx(samlConfig()));
@@ -190,11 +196,11 @@ describe('built-in statements', () => {
       ],
     );
     const cfg = samlConfig();
-    const d = computeDefaultStatements({ saml2: cfg, subject: subject(), issueInstant: NOW, subjectConfirmation: 'BEARER' });
+    const d = computeDefaultStatements({ saml2: cfg, subject: statementSubject(subject()), issueInstant: NOW, subjectConfirmation: 'BEARER' });
     for (const p of BUILT_IN_SAML_PLUGINS) {
       const r = await p.provide({
         instance: { name: 'demo', saml2: cfg as unknown as Record<string, unknown> },
-        subject: subject(),
+        subject: (({ authnContextClass: _c, ...plugin }) => plugin)(statementSubject()),
         issueInstant: NOW,
         subjectConfirmation: 'BEARER',
         defaults: d[p.statement] as never,

@@ -1,5 +1,7 @@
 /** Shared setup for the SAML 2.0 tests: keys, certificates, a published instance and a provider. */
-import type { Caller, ProviderContext, PublishedInstance, Saml2Config, VerifiedSubject } from '../../../src/engine/types.js';
+import type { Caller, ProviderContext, PublishedInstance, VerifiedSubject } from '../../../src/engine/types.js';
+import type { Saml2Config } from '../../../src/tokens/saml2/saml2.config.js';
+import { AUTHN_CONTEXT } from '../../../src/tokens/saml2/builtin-statements.js';
 import type { Saml2StatementPlugin } from '../../../src/plugins/types.js';
 import { createSaml2Provider } from '../../../src/tokens/saml2/saml2.provider.js';
 import { ALG } from '../../../src/tokens/saml2/xml.js';
@@ -75,8 +77,19 @@ export function subject(over: Partial<VerifiedSubject> = {}): VerifiedSubject {
     name: 'demo',
     attributes: { mail: 'demo@example.org', memberOf: ['staff', 'dev'], cn: 'Demo User', note: TRICKY },
     inputType: 'USERNAME',
-    authnInstant: new Date('2030-01-01T11:55:00Z'),
+    authn: { instant: new Date('2030-01-01T11:55:00Z'), methods: ['pwd'], contextClass: AUTHN_CONTEXT.passwordProtectedTransport },
     ...over,
+  };
+}
+
+/** A verified subject as the built-in statements read it (what the SAML2 provider hands them). */
+export function statementSubject(s: VerifiedSubject = subject()) {
+  return {
+    name: s.name,
+    attributes: s.attributes,
+    inputType: s.inputType,
+    authnInstant: s.authn.instant,
+    authnContextClass: s.authn.contextClass ?? s.authn.assumedContextClass ?? AUTHN_CONTEXT.unspecified,
   };
 }
 

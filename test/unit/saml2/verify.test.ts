@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { SignedXml } from 'xml-crypto';
-import type { Saml2Config, VerifyIssuedResult } from '../../../src/engine/types.js';
+import type { VerifyIssuedResult } from '../../../src/engine/types.js';
+import type { Saml2Config } from '../../../src/tokens/saml2/saml2.config.js';
 import { buildAssertion } from '../../../src/tokens/saml2/assertion-builder.js';
 import { computeDefaultStatements } from '../../../src/tokens/saml2/builtin-statements.js';
 import { createSaml2Provider } from '../../../src/tokens/saml2/saml2.provider.js';
@@ -13,7 +14,7 @@ import { signCanonical, signWithXmlCrypto } from '../../../src/tokens/saml2/sign
 import { verifyIssuedAssertion } from '../../../src/tokens/saml2/verify.js';
 import { ALG, newAssertionId } from '../../../src/tokens/saml2/xml.js';
 import { fakeKeyProvider, signingKeyFrom, xmlsecVerify } from '../../support/saml.js';
-import { getPki, instance, makeProvider, NOW, providerCtx, samlConfig, subject, TRICKY } from './setup.js';
+import { getPki, instance, makeProvider, NOW, providerCtx, samlConfig, subject, TRICKY, statementSubject } from './setup.js';
 
 const LATER = new Date('2030-01-01T12:05:00Z');
 
@@ -28,7 +29,7 @@ async function setup(cfgOver: Partial<Saml2Config> = {}) {
 
 /** An assertion for the same subject, signed with whatever key and algorithm a test wants. */
 async function assertionSignedBy(sign: (unsigned: { id: string; head: string; tail: string }) => Promise<string> | string): Promise<string> {
-  const statements = computeDefaultStatements({ saml2: samlConfig(), subject: subject(), issueInstant: NOW, subjectConfirmation: 'BEARER' });
+  const statements = computeDefaultStatements({ saml2: samlConfig(), subject: statementSubject(subject()), issueInstant: NOW, subjectConfirmation: 'BEARER' });
   const a = buildAssertion({
     id: newAssertionId(),
     issueInstant: NOW,

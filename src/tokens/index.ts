@@ -1,0 +1,36 @@
+/**
+ * The built-in token kinds, one registration line each. A kind lives in its own folder and brings everything
+ * about itself (engine/kind.ts); adding one is its folder and a line here.
+ */
+import type { TokenKind } from '../engine/kind.js';
+import type { IdentityProvider, KeyProvider, ReplayStore } from '../engine/types.js';
+import type { Saml2StatementPlugin } from '../plugins/types.js';
+import { createOidcKind } from './oidc/oidc.kind.js';
+import type { OidcValidatorDeps } from './oidc/oidc.validator.js';
+import { createSaml2Kind } from './saml2/saml2.kind.js';
+import { createSessionKind } from './session/session.kind.js';
+import { createUsernameKind } from './username/username.kind.js';
+import { createX509Kind } from './x509/x509.kind.js';
+
+/** What the built-in kinds are built from (app.ts hands over the running services). */
+export interface KindDeps {
+  identity: IdentityProvider;
+  keys: KeyProvider;
+  replay: ReplayStore;
+  /** TESSERA_PUBLIC_URL, for default issuers and metadata links. */
+  publicUrl: string;
+  samlPlugins: { resolve(name: string): Saml2StatementPlugin | undefined; statementOf(name: string): string | undefined };
+  pluginTimeoutMs: number;
+  /** Test seams for the OIDC validator (fetch, JWKS cache timings). */
+  oidcValidator?: OidcValidatorDeps;
+}
+
+export function builtInKinds(deps: KindDeps): TokenKind[] {
+  return [
+    createUsernameKind(deps),
+    createSessionKind(deps),
+    createOidcKind({ keys: deps.keys, publicUrl: deps.publicUrl, validator: deps.oidcValidator }),
+    createX509Kind(deps),
+    createSaml2Kind({ keys: deps.keys, plugins: deps.samlPlugins, pluginTimeoutMs: deps.pluginTimeoutMs }),
+  ];
+}

@@ -1,0 +1,245 @@
+/**
+ * The SAML2 kind's configuration section `saml2` (API.md §3): what the provider issues and how. Parsed with the
+ * provider's own tables and functions — the signature algorithms of sign.ts, the encryption algorithms and
+ * `encryptionSettings` of encrypt.ts, the statement plugin registry, the key store's `signingKey` — so a
+ * configuration that publishes is one the provider can use.
+ */
+import {
+  absent,
+  certificate,
+  fail,
+  get,
+  httpUrl,
+  lifetime,
+  object,
+  onlyKeys,
+  optionalBoolean,
+  optionalString,
+  quote,
+  requiredString,
+  stringMap,
+} from '../../engine/config-toolkit.js';
+import { BadUserInputError, TesseraError } from '../../engine/errors.js';
+import type { ConfigSection, GqlObject } from '../../engine/kind.js';
+import type { InstanceConfig, KeyProvider } from '../../engine/types.js';
+import { SAML_STATEMENT_KINDS } from '../../plugins/types.js';
+import { NAMEID_UNSPECIFIED } from './builtin-statements.js';
+import {
+  DATA_ENCRYPTION_ALGORITHMS,
+  DEFAULT_DATA_ENCRYPTION_ALGORITHM,
+  DEFAULT_KEY_TRANSPORT_ALGORITHM,
+  EncryptionConfigError,
+  encryptionSettings,
+  KEY_TRANSPORT_ALGORITHMS,
+} from './encrypt.js';
+import { DEFAULT_SIGNATURE_ALGORITHM, SIGNATURE_ALGORITHMS, signatureAlgorithm } from './sign.js';
+
+export interface Saml2PluginSelection {
+  conditions?: string;
+  subject?: string;
+  authenticationStatements?: string;
+  attributeStatements?: string;
+  authorizationDecisionStatements?: string;
+}
+
+export interface Saml2Config {
+  issuer: string;
+  spEntityId: string;
+  spAcsUrl?: string;
+  nameIdFormat: string;
+  attributeMap: Record<string, string>;
+  lifetimeSeconds: number;
+  signAssertion: boolean;
+  signatureAlgorithm: string; // XML-DSig URI
+  signingKeyId?: string;
+  encryptAssertion: boolean;
+  encryptNameId: boolean;
+  encryptAttributes: boolean;
+  dataEncryptionAlgorithm: string; // xmlenc URI
+  keyTransportAlgorithm: string; // xmlenc URI
+  spEncryptionCertificate?: string; // PEM
+  plugins: Saml2PluginSelection;
+}
+
+export const saml2Of = (c: InstanceConfig): Saml2Config | undefined => c.saml2 as Saml2Config | undefined;
+
+/** What the section needs to know of the statement plugins: the kind a plugin name provides. */
+export interface StatementPluginLookup {
+  statementOf(name: string): string | undefined;
+}
+
+function parsePlugins(v: unknown, plugins: StatementPluginLookup): Saml2PluginSelection {
+  const field = 'input.saml2.plugins';
+  if (absent(v)) return {};
+  const p = object(v, field);
+  onlyKeys(p, SAML_STATEMENT_KINDS, field);
+  const out: Saml2PluginSelection = {};
+  for (const kind of SAML_STATEMENT_KINDS) {
+    const name = optionalString(p, kind, `${field}.${kind}`, { max: 256 });
+    if (name === undefined) continue;
+    const statement = plugins.statementOf(name);
+    if (statement === undefined) fail(`${field}.${kind}`, `no SAML plugin named ${quote(name)} is loaded.`);
+    if (statement !== kind) fail(`${field}.${kind}`, `plugin ${quote(name)} provides ${statement}, not ${kind}.`);
+    out[kind] = name;
+  }
+  return out;
+}
+
+function parseSaml2(v: unknown, plugins: StatementPluginLookup): Saml2Config {
+  const field = 'input.saml2';
+  const s = object(v, field);
+  onlyKeys(
+    s,
+    [
+      'issuer', 'spEntityId', 'spAcsUrl', 'nameIdFormat', 'attributeMap', 'lifetimeSeconds', 'signAssertion',
+      'signatureAlgorithm', 'signingKeyId', 'encryptAssertion', 'encryptNameId', 'encryptAttributes',
+      'dataEncryptionAlgorithm', 'keyTransportAlgorithm', 'spEncryptionCertificate', 'plugins',
+    ],
+    field,
+  );
+  const issuer = requiredString(s, 'issuer', `${field}.issuer`);
+  const spEntityId = requiredString(s, 'spEntityId', `${field}.spEntityId`);
+  const spAcsUrl = optionalString(s, 'spAcsUrl', `${field}.spAcsUrl`);
+  if (spAcsUrl !== undefined) httpUrl(spAcsUrl, `${field}.spAcsUrl`);
+  const nameIdFormat = optionalString(s, 'nameIdFormat', `${field}.nameIdFormat`) ?? NAMEID_UNSPECIFIED;
+
+  const signatureUri = optionalString(s, 'signatureAlgorithm', `${field}.signatureAlgorithm`) ?? DEFAULT_SIGNATURE_ALGORITHM;
+  if (signatureAlgorithm(signatureUri) === undefined) {
+    // SHA-1 signatures are forgeable by chosen-prefix collision (SHAttered, 2017); refuse them by name.
+    if (/sha-?1(?![0-9])/i.test(signatureUri)) {
+      fail(`${field}.signatureAlgorithm`, 'SHA-1 signature algorithms are refused as insecure; use rsa-sha256, rsa-sha512 or ecdsa-sha256.');
+    }
+    fail(`${field}.signatureAlgorithm`, `unsupported algorithm; one of ${Object.keys(SIGNATURE_ALGORITHMS).join(', ')}.`);
+  }
+  const signingKeyId = optionalString(s, 'signingKeyId', `${field}.signingKeyId`, { max: 256 });
+
+  const encryptAssertion = optionalBoolean(s, 'encryptAssertion', `${field}.encryptAssertion`, false);
+  const encryptNameId = optionalBoolean(s, 'encryptNameId', `${field}.encryptNameId`, false);
+  const encryptAttributes = optionalBoolean(s, 'encryptAttributes', `${field}.encryptAttributes`, false);
+  // SAML core 6: an EncryptedAssertion already hides its NameID and attributes; encrypting them inside it too
+  // is what AM refuses as well (SAML2Config).
+  if (encryptAssertion && (encryptNameId || encryptAttributes)) {
+    fail(`${field}.encryptAssertion`, 'excludes encryptNameId and encryptAttributes: the whole assertion is already encrypted.');
+  }
+  const dataEncryptionAlgorithm = optionalString(s, 'dataEncryptionAlgorithm', `${field}.dataEncryptionAlgorithm`) ?? DEFAULT_DATA_ENCRYPTION_ALGORITHM;
+  if (!Object.prototype.hasOwnProperty.call(DATA_ENCRYPTION_ALGORITHMS, dataEncryptionAlgorithm)) {
+    fail(`${field}.dataEncryptionAlgorithm`, `unsupported algorithm; one of ${Object.keys(DATA_ENCRYPTION_ALGORITHMS).join(', ')}.`);
+  }
+  const keyTransportAlgorithm = optionalString(s, 'keyTransportAlgorithm', `${field}.keyTransportAlgorithm`) ?? DEFAULT_KEY_TRANSPORT_ALGORITHM;
+  if (!KEY_TRANSPORT_ALGORITHMS.includes(keyTransportAlgorithm)) {
+    // RSA PKCS#1 v1.5 key transport is open to Bleichenbacher-style padding oracles (XML Encryption 1.1 5.5.1).
+    fail(`${field}.keyTransportAlgorithm`, `unsupported algorithm; only ${DEFAULT_KEY_TRANSPORT_ALGORITHM} (RSA-OAEP) is offered.`);
+  }
+  const certValue = get(s, 'spEncryptionCertificate');
+  let spEncryptionCertificate: string | undefined;
+  if (!absent(certValue)) {
+    const certField = `${field}.spEncryptionCertificate`;
+    spEncryptionCertificate = certificate(certValue, certField).pem;
+    try {
+      // The provider's own check of the key it will encrypt to (RSA, at least 2048 bits).
+      encryptionSettings(spEncryptionCertificate, dataEncryptionAlgorithm, keyTransportAlgorithm);
+    } catch (e) {
+      if (e instanceof EncryptionConfigError) fail(certField, `${e.message.replace(/^spEncryptionCertificate /, '')}; the key transport is RSA-OAEP with an RSA key of at least 2048 bits.`);
+      throw e;
+    }
+  }
+  if ((encryptAssertion || encryptNameId || encryptAttributes) && spEncryptionCertificate === undefined) {
+    fail(`${field}.spEncryptionCertificate`, 'is required when encryptAssertion, encryptNameId or encryptAttributes is true.');
+  }
+
+  const out: Saml2Config = {
+    issuer,
+    spEntityId,
+    nameIdFormat,
+    attributeMap: stringMap(get(s, 'attributeMap'), `${field}.attributeMap`),
+    lifetimeSeconds: lifetime(s, 'lifetimeSeconds', `${field}.lifetimeSeconds`),
+    signAssertion: optionalBoolean(s, 'signAssertion', `${field}.signAssertion`, true),
+    signatureAlgorithm: signatureUri,
+    encryptAssertion,
+    encryptNameId,
+    encryptAttributes,
+    dataEncryptionAlgorithm,
+    keyTransportAlgorithm,
+    plugins: parsePlugins(get(s, 'plugins'), plugins),
+  };
+  if (spAcsUrl !== undefined) out.spAcsUrl = spAcsUrl;
+  if (signingKeyId !== undefined) out.signingKeyId = signingKeyId;
+  if (spEncryptionCertificate !== undefined) out.spEncryptionCertificate = spEncryptionCertificate;
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// GraphQL shapes (API.md §3)
+// ---------------------------------------------------------------------------------------------------------------
+const pluginFields = Object.fromEntries(
+  SAML_STATEMENT_KINDS.map((k) => [k, { type: 'String' as const, description: `Name of the plugin that provides ${k} (built-in default when unset).` }]),
+);
+const PLUGINS_INPUT: GqlObject = { object: 'SamlPluginsInput', description: 'The SAML statement plugin chosen for each statement kind.', fields: pluginFields };
+const PLUGINS_OUTPUT: GqlObject = { object: 'SamlPlugins', description: 'The SAML statement plugin chosen for each statement kind.', fields: pluginFields };
+
+const SAML2_FIELDS = {
+  issuer: { type: 'String', required: true, description: 'The <saml:Issuer> of issued assertions, and the entityID of the IdP metadata.' },
+  spEntityId: { type: 'String', required: true, description: 'The relying party (SP) entity ID: the Audience.' },
+  spAcsUrl: { type: 'String', description: 'The SP\'s assertion consumer service URL: Recipient on bearer confirmation (omitted when unset).' },
+  nameIdFormat: { type: 'String', description: 'NameID Format; default urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified.' },
+  attributeMap: { type: 'JSON', description: '{ "<SAML attribute name>": "<user attribute>" }; a key "<NameFormat URI>|<name>" sets the attribute\'s NameFormat.' },
+  lifetimeSeconds: { type: 'Int', description: 'NotOnOrAfter − issue instant, 1..86400 s. Default 600.' },
+  signAssertion: { type: 'Boolean', description: 'Sign the assertion (enveloped XML-DSig, exclusive c14n). Default true.' },
+  signatureAlgorithm: { type: 'String', description: `XML-DSig algorithm URI: ${Object.keys(SIGNATURE_ALGORITHMS).join(', ')}; SHA-1 is refused.` },
+  signingKeyId: { type: 'String', description: 'A kid to sign with; default: the active key for the algorithm (created on demand).' },
+  encryptAssertion: { type: 'Boolean', description: 'Wrap the signed assertion in an EncryptedAssertion (SAML core 6). Default false.' },
+  encryptNameId: { type: 'Boolean', description: 'Encrypt the NameID into an EncryptedID, then sign. Default false.' },
+  encryptAttributes: { type: 'Boolean', description: 'Encrypt each Attribute into an EncryptedAttribute, then sign. Default false.' },
+  dataEncryptionAlgorithm: { type: 'String', description: `xmlenc block cipher URI: ${Object.keys(DATA_ENCRYPTION_ALGORITHMS).join(', ')}. Default aes256-gcm.` },
+  keyTransportAlgorithm: { type: 'String', description: `xmlenc key transport URI: ${KEY_TRANSPORT_ALGORITHMS.join(', ')}.` },
+  spEncryptionCertificate: { type: 'String', description: 'The SP\'s PEM encryption certificate (RSA, at least 2048 bits); required when an encrypt flag is set.' },
+} as const;
+
+const SAML2_INPUT: GqlObject = {
+  object: 'Saml2Input',
+  description: 'What SAML2 output issues: a SAML 2.0 assertion for one service provider.',
+  fields: { ...SAML2_FIELDS, plugins: { type: PLUGINS_INPUT, description: 'Custom statement plugins by statement kind.' } },
+};
+
+const SAML2_OUTPUT: GqlObject = {
+  object: 'Saml2Config',
+  description: 'The SAML 2.0 assertion settings of an instance.',
+  fields: {
+    ...SAML2_FIELDS,
+    nameIdFormat: { ...SAML2_FIELDS.nameIdFormat, required: true },
+    attributeMap: { ...SAML2_FIELDS.attributeMap, required: true },
+    lifetimeSeconds: { ...SAML2_FIELDS.lifetimeSeconds, required: true },
+    signAssertion: { ...SAML2_FIELDS.signAssertion, required: true },
+    signatureAlgorithm: { ...SAML2_FIELDS.signatureAlgorithm, required: true },
+    encryptAssertion: { ...SAML2_FIELDS.encryptAssertion, required: true },
+    encryptNameId: { ...SAML2_FIELDS.encryptNameId, required: true },
+    encryptAttributes: { ...SAML2_FIELDS.encryptAttributes, required: true },
+    dataEncryptionAlgorithm: { ...SAML2_FIELDS.dataEncryptionAlgorithm, required: true },
+    keyTransportAlgorithm: { ...SAML2_FIELDS.keyTransportAlgorithm, required: true },
+    plugins: { type: PLUGINS_OUTPUT, required: true, description: 'Custom statement plugins by statement kind.' },
+  },
+};
+
+export function saml2Section(deps: { keys: KeyProvider; plugins: StatementPluginLookup }): ConfigSection<Saml2Config> {
+  return {
+    key: 'saml2',
+    parse: (raw) => parseSaml2(raw, deps.plugins),
+    async check(value) {
+      if (value.signingKeyId === undefined) return;
+      const spec = signatureAlgorithm(value.signatureAlgorithm)!;
+      try {
+        // The provider's own call: a pinned key that would fail a translate fails the publish.
+        await deps.keys.signingKey(spec.jwsAlgorithm, value.signingKeyId);
+      } catch (e) {
+        if (e instanceof TesseraError && e.code === 'BAD_USER_INPUT') {
+          throw new BadUserInputError(
+            `no usable ${spec.jwsAlgorithm} signing key with kid ${quote(value.signingKeyId)}: ${e.message.replace(/^signingKeyId: /, '')}`,
+            'input.saml2.signingKeyId',
+          );
+        }
+        throw e;
+      }
+    },
+    graphql: { input: SAML2_INPUT, output: SAML2_OUTPUT, description: 'Required when a transform outputs SAML2.' },
+  };
+}
