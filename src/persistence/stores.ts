@@ -53,11 +53,14 @@ export class DbIssuedTokenStore implements IssuedTokenStore {
   }
 
   /**
-   * The newest record of this exact token string. A provider may issue the same string twice (a deterministic
-   * custom ticket): each issuance has its record, and the newest one speaks for the token.
+   * The record that speaks for this exact token string. A provider may issue the same string twice (a
+   * deterministic custom ticket, even within one second): each issuance has its record; the token is live while
+   * any of them is, so a live record with the latest expiry is chosen before a cancelled one.
    */
   async findByHash(instanceId: string, tokenHash: string): Promise<IssuedTokenRecord | null> {
-    const [r] = await this.db.em().find(IssuedTokenEntity, { instanceId, tokenHash }, { orderBy: [{ issuedAt: 'desc' }, { id: 'desc' }], limit: 1 });
+    const [r] = await this.db
+      .em()
+      .find(IssuedTokenEntity, { instanceId, tokenHash }, { orderBy: [{ cancelled: 'asc' }, { expiresAt: 'desc' }, { issuedAt: 'desc' }], limit: 1 });
     return r ? toRecord(r) : null;
   }
 

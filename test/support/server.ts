@@ -11,6 +11,8 @@ import { createServer, type AddressInfo } from 'node:net';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startTessera, type Tessera } from '../../src/app.js';
 import { silentLogger, createLogger, type Logger } from '../../src/log.js';
+import type { TokenKind } from '../../src/engine/kind.js';
+import type { Clock } from '../../src/engine/types.js';
 
 export type DbKind = 'sqlite' | 'postgresql';
 export const DB_KINDS: DbKind[] = ['sqlite', 'postgresql'];
@@ -72,6 +74,10 @@ export interface StartOptions {
   /** Reuse a database (restart tests); the caller cleans it up. */
   databaseUrl?: string;
   log?: Logger;
+  /** Token kinds registered in code besides the built-ins. */
+  kinds?: TokenKind[];
+  /** The server's one clock (a test moves it instead of sleeping). */
+  clock?: Clock;
 }
 
 export async function startServer(opts: StartOptions): Promise<TestServer> {
@@ -89,7 +95,7 @@ export async function startServer(opts: StartOptions): Promise<TestServer> {
     ...opts.env,
   });
   const log = opts.log ?? (process.env.TESSERA_TEST_LOG ? createLogger('debug') : silentLogger);
-  const tessera = await startTessera(config, { log });
+  const tessera = await startTessera(config, { log, kinds: opts.kinds, clock: opts.clock });
   const url = tessera.url;
 
   async function gql(query: string, variables?: Record<string, unknown>, token?: string | null, headers: Record<string, string> = {}) {
