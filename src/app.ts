@@ -31,6 +31,7 @@ import type { TokenKind } from './engine/kind.js';
 import { systemClock, type Clock } from './engine/types.js';
 import { createHttpApp, type HttpApp } from './http/server.js';
 import { WriteBatcher } from './persistence/write-batcher.js';
+import { DbKeyRecords } from './persistence/key-records.js';
 import type { Services } from './services.js';
 import { loadDemoData } from './seeds.js';
 
@@ -99,7 +100,7 @@ export async function startTessera(config: Config, opts: StartOptions = {}): Pro
       authWindowSeconds: config.authWindowSeconds,
       now: () => clock.now(),
     });
-    const keys = new KeyStore(db, masterKey, { commonNamePrefix: 'Tessera', onChange: () => version.bump() });
+    const keys = new KeyStore(new DbKeyRecords(db), masterKey, { commonNamePrefix: 'Tessera', onChange: () => version.bump(), audit, clock });
     const issued = new DbIssuedTokenStore(db, writer, clock);
     const replay = new DbReplayStore(db);
     const instanceStore = new DbInstanceStore(db);
@@ -122,7 +123,7 @@ export async function startTessera(config: Config, opts: StartOptions = {}): Pro
     registry.seal();
 
     const engine = new Engine({ registry, instances, log: new DbIssuanceLog(writer, issued, audit), identity, clock });
-    const publish = new PublishService(db, instanceStore, version, audit, registry, clock);
+    const publish = new PublishService(instanceStore, version, audit, registry, clock);
 
     let generatedAdminPassword: string | undefined;
     let demo: Awaited<ReturnType<typeof loadDemoData>> | undefined;

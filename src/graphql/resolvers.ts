@@ -205,31 +205,24 @@ export class KeyResolver {
     return (await ctx.services.keys.list()).map(keyOut);
   }
 
-  private async audited(ctx: GqlContext, action: string, target: string, fn: () => Promise<KeyView>): Promise<KeyType> {
+  private async admin(ctx: GqlContext, fn: (c: { actor: string; clientAddress: string }) => Promise<KeyView>): Promise<KeyType> {
     const admin = requireAdmin(ctx);
-    try {
-      const k = await fn();
-      await ctx.services.audit.record({ action, actor: admin.username, target: k.kid, outcome: 'OK', clientAddress: ctx.clientAddress, detail: { algorithm: k.algorithm, from: target } });
-      return keyOut(k);
-    } catch (e) {
-      await ctx.services.audit.record({ action, actor: admin.username, target: target.slice(0, 128), outcome: publicCode(e), clientAddress: ctx.clientAddress });
-      throw e;
-    }
+    return keyOut(await fn({ actor: admin.username, clientAddress: ctx.clientAddress }));
   }
 
   @Mutation(() => KeyType, { description: 'RS256, RS512, PS256 (RSA-2048; append -3072 for RSA-3072), ES256, EdDSA; RSA-2048 and RSA-3072 mean RS256.' })
   async generateKey(@Arg('algorithm', () => String) algorithm: string, @Ctx() ctx: GqlContext): Promise<KeyType> {
-    return this.audited(ctx, 'generateKey', algorithm, () => ctx.services.keys.generate(algorithm));
+    return this.admin(ctx, (c) => ctx.services.keys.generate(algorithm, c));
   }
 
   @Mutation(() => KeyType, { description: 'A new active key of the same algorithm; the old one stays published for verification.' })
   async rotateKey(@Arg('kid', () => String) kid: string, @Ctx() ctx: GqlContext): Promise<KeyType> {
-    return this.audited(ctx, 'rotateKey', kid, () => ctx.services.keys.rotate(kid));
+    return this.admin(ctx, (c) => ctx.services.keys.rotate(kid, c));
   }
 
   @Mutation(() => KeyType, { description: 'No longer published or used.' })
   async retireKey(@Arg('kid', () => String) kid: string, @Ctx() ctx: GqlContext): Promise<KeyType> {
-    return this.audited(ctx, 'retireKey', kid, () => ctx.services.keys.retire(kid));
+    return this.admin(ctx, (c) => ctx.services.keys.retire(kid, c));
   }
 }
 

@@ -1,13 +1,12 @@
 /**
  * The key store: signing keys with self-signed certificates, private keys sealed at rest with AES-256-GCM under
  * the master key. Key statuses: ACTIVE (signs), PUBLISHED (rotated out, still verifies), RETIRED (neither).
- * Imported KeyObjects are cached per process and dropped when the configuration version moves.
+ * Imported KeyObjects are cached per process and dropped when the configuration version moves. Rows live behind
+ * the KeyRecords interface (persistence/key-records.ts); administrative changes are audited here, once.
  */
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import type { Database } from '../persistence/database.js';
-import { KeyEntity, MetaEntity } from '../persistence/entities.js';
-import { BadUserInputError, NotFoundError } from '../engine/errors.js';
-import type { KeyProvider, SigningKey } from '../engine/types.js';
+import { createPublicKey } from 'node:crypto';
+import { BadUserInputError, NotFoundError, publicCode } from '../engine/errors.js';
+import { systemClock, type AuditSink, type Clock, type KeyProvider, type SigningKey, type VerificationKey } from '../engine/types.js';
 import { generateKeyMaterial, importKeyMaterial, parseKeyAlgorithm, type KeyAlgorithm } from './key-material.js';
 import { makeKeyCheck, openSecret, sealSecret, verifyKeyCheck } from './master-key.js';
 
@@ -30,9 +29,38 @@ export class MasterKeyError extends Error {
   }
 }
 
-const KEY_CHECK = 'master_key_check';
+/** A key as stored: the private key sealed under the master key, bound to its kid. */
+export interface KeyRecord {
+  kid: string;
+  algorithm: string;
+  keySize: string;
+  status: KeyStatus;
+  publicJwk: Record<string, unknown>;
+  certificate: string;
+  sealedPrivateKey: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
 
-function view(k: KeyEntity): KeyView {
+export interface KeyRecords {
+  /** Newest first. */
+  list(filter?: { algorithm?: string; status?: KeyStatus[] }): Promise<KeyRecord[]>;
+  get(kid: string): Promise<KeyRecord | null>;
+  oldest(): Promise<KeyRecord | null>;
+  insert(record: KeyRecord): Promise<void>;
+  setStatus(kid: string, status: KeyStatus, at: Date): Promise<void>;
+  /** The sealed value that tells whether the master key is the one the database was created with. */
+  keyCheck(): Promise<string | null>;
+  setKeyCheck(value: string): Promise<void>;
+}
+
+/** Who makes an administrative change, for the audit trail. */
+export interface AdminContext {
+  actor?: string;
+  clientAddress?: string;
+}
+
+function view(k: KeyRecord): KeyView {
   return {
     kid: k.kid,
     algorithm: k.algorithm,
@@ -47,31 +75,33 @@ function view(k: KeyEntity): KeyView {
 export class KeyStore implements KeyProvider {
   private signingCache = new Map<string, SigningKey>();
   private activeByAlg = new Map<string, Promise<SigningKey>>();
-  private verificationCache: Promise<Array<{ kid: string; algorithm: string; publicKey: KeyObject; jwk: Record<string, unknown> }>> | undefined;
+  private verificationCache: Promise<VerificationKey[]> | undefined;
+  private readonly clock: Clock;
 
   constructor(
-    private readonly db: Database,
+    private readonly records: KeyRecords,
     private readonly masterKey: Buffer,
-    private readonly opts: { commonNamePrefix: string; onChange?: () => Promise<void> },
-  ) {}
+    private readonly opts: { commonNamePrefix: string; onChange?: () => Promise<void>; audit?: AuditSink; clock?: Clock },
+  ) {
+    this.clock = opts.clock ?? systemClock;
+  }
 
   /** Stores a sealed check value on first start; afterwards a wrong master key is refused. */
   async checkMasterKey(): Promise<void> {
-    const em = this.db.em();
-    const row = await em.findOne(MetaEntity, { key: KEY_CHECK });
-    if (!row) {
-      const [anyKey] = await em.find(KeyEntity, {}, { orderBy: { createdAt: 'asc' }, limit: 1 });
+    const check = await this.records.keyCheck();
+    if (check === null) {
+      const anyKey = await this.records.oldest();
       if (anyKey) {
         try {
-          openSecret(this.masterKey, anyKey.privateKey, anyKey.kid);
+          openSecret(this.masterKey, anyKey.sealedPrivateKey, anyKey.kid);
         } catch {
           throw new MasterKeyError('TESSERA_MASTER_KEY does not decrypt the stored keys: it is not the key this database was created with.');
         }
       }
-      await em.insert(MetaEntity, { key: KEY_CHECK, value: makeKeyCheck(this.masterKey) });
+      await this.records.setKeyCheck(makeKeyCheck(this.masterKey));
       return;
     }
-    if (!verifyKeyCheck(this.masterKey, row.value)) {
+    if (!verifyKeyCheck(this.masterKey, check)) {
       throw new MasterKeyError('TESSERA_MASTER_KEY does not match this database: it is not the key the database was created with.');
     }
   }
@@ -84,61 +114,77 @@ export class KeyStore implements KeyProvider {
   }
 
   async list(): Promise<KeyView[]> {
-    const keys = await this.db.em().find(KeyEntity, {}, { orderBy: { createdAt: 'desc' } });
-    return keys.map(view);
+    return (await this.records.list()).map(view);
   }
 
   async get(kid: string): Promise<KeyView | null> {
-    const k = await this.db.em().findOne(KeyEntity, { kid });
+    const k = await this.records.get(kid);
     return k ? view(k) : null;
   }
 
-  /** Generates a new ACTIVE key; an existing ACTIVE key of the same algorithm stays ACTIVE until rotated. */
-  async generate(algorithmName: string): Promise<KeyView> {
-    const { algorithm, rsaBits } = parseKeyAlgorithm(algorithmName);
-    const k = await this.create(algorithm, rsaBits);
-    await this.changed();
-    return view(k);
+  /** Runs an administrative change and records its one outcome in the audit trail. */
+  private async audited(action: string, target: string, ctx: AdminContext, fn: () => Promise<KeyView>): Promise<KeyView> {
+    try {
+      const k = await fn();
+      await this.opts.audit?.record({ action, actor: ctx.actor, target: k.kid, outcome: 'OK', clientAddress: ctx.clientAddress, detail: { algorithm: k.algorithm, from: target } });
+      return k;
+    } catch (e) {
+      await this.opts.audit?.record({ action, actor: ctx.actor, target: target.slice(0, 128), outcome: publicCode(e), clientAddress: ctx.clientAddress });
+      throw e;
+    }
   }
 
-  private async create(algorithm: KeyAlgorithm, rsaBits?: 2048 | 3072): Promise<KeyEntity> {
+  /** Generates a new ACTIVE key; an existing ACTIVE key of the same algorithm stays ACTIVE until rotated. */
+  generate(algorithmName: string, ctx: AdminContext = {}): Promise<KeyView> {
+    return this.audited('generateKey', String(algorithmName), ctx, async () => {
+      const { algorithm, rsaBits } = parseKeyAlgorithm(algorithmName);
+      const k = await this.create(algorithm, rsaBits);
+      await this.changed();
+      return view(k);
+    });
+  }
+
+  private async create(algorithm: KeyAlgorithm, rsaBits?: 2048 | 3072): Promise<KeyRecord> {
     const m = await generateKeyMaterial(algorithm, { rsaBits, commonName: `${this.opts.commonNamePrefix} ${algorithm} signing key` });
-    const now = new Date();
-    const entity: KeyEntity = Object.assign(new KeyEntity(), {
+    const now = this.clock.now();
+    const record: KeyRecord = {
       kid: m.kid,
       algorithm: m.algorithm,
       keySize: m.keySize,
       status: 'ACTIVE',
       publicJwk: m.publicJwk,
       certificate: m.certificatePem,
-      privateKey: sealSecret(this.masterKey, m.privateKeyPem, m.kid),
+      sealedPrivateKey: sealSecret(this.masterKey, m.privateKeyPem, m.kid),
       createdAt: now,
       updatedAt: now,
-    });
-    await this.db.em().insert(KeyEntity, { ...entity });
-    return entity;
+    };
+    await this.records.insert(record);
+    return record;
   }
 
   /** A new ACTIVE key of the same algorithm and size; the old one stays PUBLISHED for verification. */
-  async rotate(kid: string): Promise<KeyView> {
-    const old = await this.db.em().findOne(KeyEntity, { kid });
-    if (!old) throw new NotFoundError(`Key ${kid} does not exist.`);
-    if (old.status === 'RETIRED') throw new BadUserInputError('a retired key cannot be rotated', 'kid');
-    const bits = old.keySize === 'RSA-3072' ? 3072 : old.keySize === 'RSA-2048' ? 2048 : undefined;
-    const fresh = await this.create(old.algorithm as KeyAlgorithm, bits);
-    await this.db.em().nativeUpdate(KeyEntity, { kid: old.kid }, { status: 'PUBLISHED', updatedAt: new Date() });
-    await this.changed();
-    return view(fresh);
+  rotate(kid: string, ctx: AdminContext = {}): Promise<KeyView> {
+    return this.audited('rotateKey', String(kid), ctx, async () => {
+      const old = await this.records.get(kid);
+      if (!old) throw new NotFoundError(`Key ${kid} does not exist.`);
+      if (old.status === 'RETIRED') throw new BadUserInputError('a retired key cannot be rotated', 'kid');
+      const bits = old.keySize === 'RSA-3072' ? 3072 : old.keySize === 'RSA-2048' ? 2048 : undefined;
+      const fresh = await this.create(old.algorithm as KeyAlgorithm, bits);
+      await this.records.setStatus(old.kid, 'PUBLISHED', this.clock.now());
+      await this.changed();
+      return view(fresh);
+    });
   }
 
   /** No longer published or used. */
-  async retire(kid: string): Promise<KeyView> {
-    const em = this.db.em();
-    const k = await em.findOne(KeyEntity, { kid });
-    if (!k) throw new NotFoundError(`Key ${kid} does not exist.`);
-    await em.nativeUpdate(KeyEntity, { kid }, { status: 'RETIRED', updatedAt: new Date() });
-    await this.changed();
-    return { ...view(k), status: 'RETIRED' };
+  retire(kid: string, ctx: AdminContext = {}): Promise<KeyView> {
+    return this.audited('retireKey', String(kid), ctx, async () => {
+      const k = await this.records.get(kid);
+      if (!k) throw new NotFoundError(`Key ${kid} does not exist.`);
+      await this.records.setStatus(kid, 'RETIRED', this.clock.now());
+      await this.changed();
+      return { ...view(k), status: 'RETIRED' };
+    });
   }
 
   private async changed(): Promise<void> {
@@ -151,12 +197,12 @@ export class KeyStore implements KeyProvider {
     await this.signingKey(algorithm);
   }
 
-  private load(k: KeyEntity): SigningKey {
+  private load(k: KeyRecord): SigningKey {
     const cached = this.signingCache.get(k.kid);
     if (cached) return cached;
     let pem: string;
     try {
-      pem = openSecret(this.masterKey, k.privateKey, k.kid).toString('utf8');
+      pem = openSecret(this.masterKey, k.sealedPrivateKey, k.kid).toString('utf8');
     } catch {
       throw new MasterKeyError(`The private key of ${k.kid} cannot be decrypted with TESSERA_MASTER_KEY.`);
     }
@@ -169,7 +215,7 @@ export class KeyStore implements KeyProvider {
     if (kid) {
       const cached = this.signingCache.get(kid);
       if (cached && cached.algorithm === algorithm) return cached;
-      const k = await this.db.em().findOne(KeyEntity, { kid });
+      const k = await this.records.get(kid);
       if (!k || k.status === 'RETIRED') throw new BadUserInputError(`signing key ${kid} does not exist or is retired`, 'signingKeyId');
       if (k.algorithm !== algorithm) throw new BadUserInputError(`signing key ${kid} is a ${k.algorithm} key, not ${algorithm}`, 'signingKeyId');
       return this.load(k);
@@ -185,8 +231,7 @@ export class KeyStore implements KeyProvider {
 
   private async findOrCreateActive(algorithm: string): Promise<SigningKey> {
     const { algorithm: alg } = parseKeyAlgorithm(algorithm);
-    const em = this.db.em();
-    let k = await em.findOne(KeyEntity, { algorithm: alg, status: 'ACTIVE' }, { orderBy: { createdAt: 'desc' } });
+    let [k] = await this.records.list({ algorithm: alg, status: ['ACTIVE'] });
     if (!k) {
       k = await this.create(alg);
       await this.opts.onChange?.();
@@ -196,13 +241,13 @@ export class KeyStore implements KeyProvider {
 
   /** Base64 DER certificates of the rotated-out keys of an algorithm that still verify (PUBLISHED), newest first. */
   async publishedCertificates(algorithm: string): Promise<string[]> {
-    const keys = await this.db.em().find(KeyEntity, { algorithm, status: 'PUBLISHED' }, { orderBy: { createdAt: 'desc' } });
+    const keys = await this.records.list({ algorithm, status: ['PUBLISHED'] });
     return keys.map((k) => k.certificate.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, ''));
   }
 
-  async verificationKeys(): Promise<Array<{ kid: string; algorithm: string; publicKey: KeyObject; jwk: Record<string, unknown> }>> {
+  async verificationKeys(): Promise<VerificationKey[]> {
     this.verificationCache ??= (async () => {
-      const keys = await this.db.em().find(KeyEntity, { status: { $in: ['ACTIVE', 'PUBLISHED'] } }, { orderBy: { createdAt: 'desc' } });
+      const keys = await this.records.list({ status: ['ACTIVE', 'PUBLISHED'] });
       return keys.map((k) => ({
         kid: k.kid,
         algorithm: k.algorithm,

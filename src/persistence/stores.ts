@@ -16,6 +16,8 @@ import type { IssuanceLog } from '../engine/engine.js';
 import type { Logger } from '../log.js';
 import { createHash } from 'node:crypto';
 import type { Row, WriteBatcher } from './write-batcher.js';
+import { ConflictError } from '../engine/errors.js';
+import type { InstanceRow, InstanceStore } from '../publish/publish.service.js';
 
 function clip(s: string | undefined | null, n: number): string | null {
   if (s === undefined || s === null) return null;
@@ -288,15 +290,10 @@ export class ConfigVersion {
   }
 }
 
-export interface InstanceRow {
-  id: string;
-  name: string;
-  config: InstanceConfig;
-  createdAt: Date;
-  updatedAt: Date;
-}
+export type { InstanceRow } from '../publish/publish.service.js';
 
-export class DbInstanceStore {
+/** Published instances as rows (the publish service consumes it through its InstanceStore interface). */
+export class DbInstanceStore implements InstanceStore {
   constructor(private readonly db: Database) {}
 
   private map(e: StsInstanceEntity): InstanceRow {
@@ -314,6 +311,28 @@ export class DbInstanceStore {
 
   async count(): Promise<number> {
     return this.db.em().count(StsInstanceEntity, {});
+  }
+
+  async insert(row: InstanceRow): Promise<void> {
+    await this.db.transaction(async (em) => {
+      if (await em.findOne(StsInstanceEntity, { name: row.name })) throw new ConflictError(`Instance ${row.name} already exists.`);
+      try {
+        await em.insert(StsInstanceEntity, { ...row, config: row.config as unknown as Record<string, unknown> });
+      } catch (e) {
+        // A concurrent publish of the same name lost the race on the unique index.
+        if (/unique|duplicate/i.test(String((e as Error).message))) throw new ConflictError(`Instance ${row.name} already exists.`);
+        throw e;
+      }
+    });
+  }
+
+  async replace(id: string, config: InstanceConfig, updatedAt: Date): Promise<boolean> {
+    const n = await this.db.em().nativeUpdate(StsInstanceEntity, { id }, { config: config as unknown as Record<string, unknown>, updatedAt });
+    return n > 0;
+  }
+
+  async delete(name: string): Promise<boolean> {
+    return (await this.db.em().nativeDelete(StsInstanceEntity, { name })) > 0;
   }
 }
 

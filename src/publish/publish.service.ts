@@ -1,13 +1,11 @@
 /**
- * The publish service: STS instances created, read, updated and deleted at run time. Each change is one
- * transaction, bumps the configuration version (so every process drops its cached copy) and leaves an audit
- * event. Validation happens before anything is written (engine/instance-config.ts).
+ * The publish service: STS instances created, read, updated and deleted at run time, by every door (GraphQL,
+ * the PingAM publish service, the CLI). Each change is one write, bumps the configuration version (so every
+ * process drops its cached copy) and leaves one audit event. Validation happens before anything is written
+ * (engine/instance-config.ts), with the registry's sections.
  */
 import { randomUUID } from 'node:crypto';
-import type { Database } from '../persistence/database.js';
-import { StsInstanceEntity } from '../persistence/entities.js';
-import type { ConfigVersion, DbInstanceStore, InstanceRow } from '../persistence/stores.js';
-import { ConflictError, NotFoundError, publicCode } from '../engine/errors.js';
+import { NotFoundError, publicCode } from '../engine/errors.js';
 import type { AuditSink, Clock, InstanceConfig } from '../engine/types.js';
 import { systemClock } from '../engine/types.js';
 import type { TokenRegistry } from '../engine/registry.js';
@@ -18,11 +16,30 @@ export interface PublishContext {
   clientAddress?: string;
 }
 
+export interface InstanceRow {
+  id: string;
+  name: string;
+  config: InstanceConfig;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Where instances are kept (persistence/stores.ts DbInstanceStore). */
+export interface InstanceStore {
+  list(): Promise<InstanceRow[]>;
+  get(name: string): Promise<InstanceRow | null>;
+  count(): Promise<number>;
+  /** Throws ConflictError when the name is taken (also by a concurrent insert). */
+  insert(row: InstanceRow): Promise<void>;
+  /** False when no instance has this id any more. */
+  replace(id: string, config: InstanceConfig, updatedAt: Date): Promise<boolean>;
+  delete(name: string): Promise<boolean>;
+}
+
 export class PublishService {
   constructor(
-    private readonly db: Database,
-    private readonly store: DbInstanceStore,
-    private readonly version: ConfigVersion,
+    private readonly store: InstanceStore,
+    private readonly version: { bump(): Promise<void> },
     private readonly audit: AuditSink,
     private readonly registry: TokenRegistry,
     private readonly clock: Clock = systemClock,
@@ -47,16 +64,7 @@ export class PublishService {
       const config = await this.validate(input);
       const now = this.clock.now();
       const row: InstanceRow = { id: randomUUID(), name: config.name, config, createdAt: now, updatedAt: now };
-      await this.db.transaction(async (em) => {
-        if (await em.findOne(StsInstanceEntity, { name: config.name })) throw new ConflictError(`Instance ${config.name} already exists.`);
-        try {
-          await em.insert(StsInstanceEntity, { ...row, config: config as unknown as Record<string, unknown> });
-        } catch (e) {
-          // A concurrent publish of the same name lost the race on the unique index.
-          if (/unique|duplicate/i.test(String((e as Error).message))) throw new ConflictError(`Instance ${config.name} already exists.`);
-          throw e;
-        }
-      });
+      await this.store.insert(row);
       await this.version.bump();
       await this.record('publishInstance', config.name, 'OK', ctx);
       return row;
@@ -72,10 +80,7 @@ export class PublishService {
       if (!existing) throw new NotFoundError(`Instance ${name} does not exist.`);
       const config = await this.validate(input, existing.config, name);
       const updatedAt = this.clock.now();
-      await this.db.transaction(async (em) => {
-        const n = await em.nativeUpdate(StsInstanceEntity, { id: existing.id }, { config: config as unknown as Record<string, unknown>, updatedAt });
-        if (n === 0) throw new NotFoundError(`Instance ${name} does not exist.`);
-      });
+      if (!(await this.store.replace(existing.id, config, updatedAt))) throw new NotFoundError(`Instance ${name} does not exist.`);
       await this.version.bump();
       await this.record('updateInstance', name, 'OK', ctx);
       return { ...existing, config, updatedAt };
@@ -87,8 +92,7 @@ export class PublishService {
 
   async delete(name: string, ctx: PublishContext): Promise<boolean> {
     try {
-      const n = await this.db.em().nativeDelete(StsInstanceEntity, { name });
-      if (n === 0) throw new NotFoundError(`Instance ${name} does not exist.`);
+      if (!(await this.store.delete(name))) throw new NotFoundError(`Instance ${name} does not exist.`);
       await this.version.bump();
       await this.record('deleteInstance', name, 'OK', ctx);
       return true;
@@ -103,5 +107,3 @@ export class PublishService {
   }
 }
 
-
-export type { InstanceConfig };

@@ -18,13 +18,16 @@ import {
   publish,
   pyjwtVerify,
   restUsernameBody,
-  sleep,
   translate,
   uniqueName,
 } from '../support/engine.js';
+import { TestClock } from '../support/clock.js';
 
 const DEMO_PASSWORD = 'changeit';
 const ALICE_PASSWORD = 'alice-password-1';
+
+/** The server's clock: tests move it instead of sleeping. */
+const clock = new TestClock();
 
 for (const db of DB_KINDS) {
   describe(`engine transforms (${db})`, () => {
@@ -39,7 +42,7 @@ for (const db of DB_KINDS) {
     const header = 'x-ssl-client-cert';
 
     before(async () => {
-      [s, ca, jwksServer] = await Promise.all([startServer({ db }), makeCa('Engine Test CA'), startJwksServer()]);
+      [s, ca, jwksServer] = await Promise.all([startServer({ db, clock }), makeCa('Engine Test CA'), startJwksServer()]);
       leaf = await makeLeaf(ca, { cn: 'carol', email: 'carol@example.com' });
       idp = makeIssuer({ alg: 'ES256' });
       jwksServer.setJwks(idp.jwks);
@@ -198,10 +201,10 @@ for (const db of DB_KINDS) {
     });
 
     test('SESSION → OPENIDCONNECT over GraphQL: auth_time is the login time, not the translate time', async () => {
-      const t0 = nowSeconds();
-      const session = await s.login('alice', ALICE_PASSWORD);
-      const t1 = nowSeconds();
-      await sleep(1100);
+      // The login happens 1.1 s in the server's past.
+      const t0 = Math.floor((Date.now() - 1100) / 1000);
+      const session = await clock.during(-1100, () => s.login('alice', ALICE_PASSWORD));
+      const t1 = Math.floor((Date.now() - 1100) / 1000);
       const t = await mustTranslate(s, inst, { type: 'SESSION', sessionToken: session });
       const p = decodeJwt(t.token).payload;
       assert.equal(p.sub, 'alice');

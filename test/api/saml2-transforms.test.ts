@@ -30,12 +30,12 @@ import {
   metadataCert,
   publish,
   restTranslate,
-  sleep,
   text,
   time,
   translate,
   type Method,
 } from '../support/saml-api.js';
+import { TestClock } from '../support/clock.js';
 
 const ISSUER = 'https://idp.example.com/tessera';
 const SP = 'https://sp.example.com/saml';
@@ -74,6 +74,9 @@ interface Prepared {
 
 const ALICE_ATTRIBUTES = { mail: [ALICE.mail], groups: ALICE.memberOf, [DISPLAY_NAME_OID]: [ALICE.displayName] };
 
+/** The server's clock: tests move it instead of sleeping. */
+const clock = new TestClock();
+
 for (const db of DB_KINDS) {
   describe(`SAML2 transforms × confirmations on ${db}`, () => {
     let s: TestServer;
@@ -87,7 +90,7 @@ for (const db of DB_KINDS) {
     let loginWindow: [number, number];
 
     before(async () => {
-      s = await startServer({ db });
+      s = await startServer({ db, clock });
       ca = await makeCa(`Tessera test CA ${db}`);
       leaf = await makeLeaf(ca, { cn: 'carol', email: 'carol@example.com' });
       holder = await makeSelfSigned({ keyAlg: 'EC', cn: 'holder.example.com' });
@@ -109,10 +112,10 @@ for (const db of DB_KINDS) {
       });
       idpCert = (await metadataCert(s, 'sp-all')).pem;
       // The SESSION cases must show the login time, not the translate time: log in, then let a second pass.
-      const t0 = Date.now();
-      aliceSession = await s.login('alice', PASSWORD);
-      loginWindow = [floorSecond(t0), Date.now()];
-      await sleep(1100);
+      // The login happens 1.1 s in the server's past.
+      const t0 = Date.now() - 1100;
+      aliceSession = await clock.during(-1100, () => s.login('alice', PASSWORD));
+      loginWindow = [floorSecond(t0), Date.now() - 1100];
     });
     after(async () => {
       await s?.destroy();
