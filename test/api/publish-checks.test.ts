@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { decodeJwt } from 'jose';
 import { DB_KINDS, startServer, type TestServer } from '../support/server.js';
 import { GQL, uniqueName } from '../support/engine.js';
-import { makeCa, makeLeaf, makeProof } from '../support/pki.js';
+import { makeCa, makeLeaf, makeProof, makeSelfSigned } from '../support/pki.js';
 import { REGISTERED_CLAIMS } from '../../src/tokens/oidc/claims.js';
 import { SIGNATURE_ALGORITHMS } from '../../src/tokens/saml2/sign.js';
 
@@ -108,6 +108,27 @@ for (const db of DB_KINDS) {
         assert.equal(t.errors, undefined, JSON.stringify(t.errors));
         assert.equal(decodeJwt(t.data.translateToken.token).sub, cn);
       }
+    });
+
+    test('an SP set up from its metadata (read with samlify): ACS and encryption certificate filled in, the entity ID checked', async () => {
+      const enc = await makeSelfSigned({ cn: 'sp-encryption' });
+      const der = enc.certPem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
+      const xml = `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://sp.example.com">
+        <md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+          <md:KeyDescriptor use="encryption"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${der}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
+          <md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://sp.example.com/acs" index="0"/>
+        </md:SPSSODescriptor></md:EntityDescriptor>`;
+      const r = await s.gql(
+        `mutation($i: InstanceInput!) { publishInstance(input: $i) { saml2 { spEntityId spAcsUrl spEncryptionCertificate encryptAssertion } } }`,
+        { i: { name: uniqueName('from-md'), transforms: [{ input: 'USERNAME', output: 'SAML2' }], saml2: { ...SAML, spMetadataXml: xml, encryptAssertion: true } } },
+        s.adminToken,
+      );
+      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+      const saml2 = r.data.publishInstance.saml2;
+      assert.deepEqual([saml2.spEntityId, saml2.spAcsUrl, saml2.encryptAssertion], ['https://sp.example.com', 'https://sp.example.com/acs', true]);
+      assert.equal(saml2.spEncryptionCertificate.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, ''), der);
+      await refused({ transforms: [{ input: 'USERNAME', output: 'SAML2' }], saml2: { ...SAML, spEntityId: 'https://other.example.com', spMetadataXml: xml } }, 'input.saml2.spEntityId', /differs from the SP metadata/);
+      await refused({ transforms: [{ input: 'USERNAME', output: 'SAML2' }], saml2: { ...SAML, spMetadataXml: xml.replace('<md:EntityDescriptor', '<!DOCTYPE x><md:EntityDescriptor') } }, 'input.saml2.spMetadataXml', /DTD/);
     });
 
     test('a signature algorithm the signer does not have, by the signer\'s own table', async () => {

@@ -1,9 +1,9 @@
 /**
- * Compact JWS (RFC 7515 §7.1) signing and verification of Tessera's own tokens with node:crypto.
+ * Compact JWS (RFC 7515 §7.1) with node:crypto: signing Tessera's tokens, and verifying them and trusted issuers' tokens.
  *
  * Synchronous `crypto.sign` / `createHmac` is several times faster than jose's WebCrypto path, which matters
- * on the translate hot path. Tokens from other issuers are verified with jose (see oidc.validator.ts); this
- * module only verifies tokens whose algorithm and key the caller already pinned.
+ * on the translate hot path. Verification (verifyJwsSignature) serves both Tessera's own tokens and other issuers'
+ * (oidc.validator.ts): the caller pins the algorithm and the key first; this module never takes either from the token.
  */
 import { constants, createHmac, sign, timingSafeEqual, verify, type KeyObject, type SignKeyObjectInput } from 'node:crypto';
 import { signOnPool } from '../../keys/pool-sign.js';

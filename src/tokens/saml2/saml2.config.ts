@@ -32,6 +32,7 @@ import {
   encryptionSettings,
   KEY_TRANSPORT_ALGORITHMS,
 } from './encrypt.js';
+import { readPartnerMetadata } from './partner-metadata.js';
 import { DEFAULT_SIGNATURE_ALGORITHM, SIGNATURE_ALGORITHMS, signatureAlgorithm } from './sign.js';
 
 export interface Saml2PluginSelection {
@@ -85,18 +86,49 @@ function parsePlugins(v: unknown, plugins: StatementPluginLookup): Saml2PluginSe
   return out;
 }
 
+/**
+ * `spMetadataXml`: the SP's EntityDescriptor fills spEntityId, spAcsUrl (its HTTP-POST assertion consumer
+ * service, else its first) and spEncryptionCertificate. A field given as well must say the same, so a stale
+ * value cannot silently win over the metadata or the other way round. The XML itself is not stored.
+ */
+function fillFromSpMetadata(s: Record<string, unknown>, field: string): void {
+  const xml = get(s, 'spMetadataXml');
+  delete s.spMetadataXml;
+  if (absent(xml)) return;
+  const f = `${field}.spMetadataXml`;
+  const md = readPartnerMetadata(xml, f);
+  if (md.role !== 'sp') fail(f, 'describes an identity provider; an SP EntityDescriptor (SPSSODescriptor) is expected here.');
+  const acs = md.assertionConsumerServices.find((e) => e.binding === 'HTTP-POST') ?? md.assertionConsumerServices[0];
+  const found: Record<string, string | undefined> = { spEntityId: md.entityId, spAcsUrl: acs?.location, spEncryptionCertificate: md.encryptionCertificates[0] };
+  for (const [key, value] of Object.entries(found)) {
+    if (value === undefined) continue;
+    const given = get(s, key);
+    if (absent(given)) s[key] = value;
+    else if (key === 'spEncryptionCertificate' ? !samePem(given, value) : given !== value) {
+      fail(`${field}.${key}`, `differs from the SP metadata's ${key === 'spEntityId' ? 'entityID' : key === 'spAcsUrl' ? 'AssertionConsumerService' : 'encryption certificate'} (${quote(value)}); give one or make them agree.`);
+    }
+  }
+}
+
+function samePem(a: unknown, b: string): boolean {
+  const der = (p: string) => p.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, '');
+  return typeof a === 'string' && der(a) === der(b);
+}
+
 function parseSaml2(v: unknown, plugins: StatementPluginLookup): Saml2Config {
   const field = 'input.saml2';
-  const s = object(v, field);
+  // A copy: filling in from metadata must not change the caller's object.
+  const s = { ...object(v, field) };
   onlyKeys(
     s,
     [
       'issuer', 'spEntityId', 'spAcsUrl', 'nameIdFormat', 'attributeMap', 'lifetimeSeconds', 'signAssertion',
       'signatureAlgorithm', 'signingKeyId', 'encryptAssertion', 'encryptNameId', 'encryptAttributes',
-      'dataEncryptionAlgorithm', 'keyTransportAlgorithm', 'spEncryptionCertificate', 'plugins',
+      'dataEncryptionAlgorithm', 'keyTransportAlgorithm', 'spEncryptionCertificate', 'plugins', 'spMetadataXml',
     ],
     field,
   );
+  fillFromSpMetadata(s, field);
   const issuer = requiredString(s, 'issuer', `${field}.issuer`);
   const spEntityId = requiredString(s, 'spEntityId', `${field}.spEntityId`);
   const spAcsUrl = optionalString(s, 'spAcsUrl', `${field}.spAcsUrl`);
@@ -198,7 +230,15 @@ const SAML2_FIELDS = {
 const SAML2_INPUT: GqlObject = {
   object: 'Saml2Input',
   description: 'What SAML2 output issues: a SAML 2.0 assertion for one service provider.',
-  fields: { ...SAML2_FIELDS, plugins: { type: PLUGINS_INPUT, description: 'Custom statement plugins by statement kind.' } },
+  fields: {
+    ...SAML2_FIELDS,
+    spMetadataXml: {
+      type: 'String',
+      description:
+        "The SP's metadata (an md:EntityDescriptor): fills spAcsUrl (its HTTP-POST ACS) and spEncryptionCertificate, and must name spEntityId as its entityID; fields given too must agree. Not stored. (In JSON input it may also supply spEntityId.)",
+    },
+    plugins: { type: PLUGINS_INPUT, description: 'Custom statement plugins by statement kind.' },
+  },
 };
 
 const SAML2_OUTPUT: GqlObject = {

@@ -125,10 +125,12 @@ export const MAX_XML_DEPTH = 32;
  * them; a DOCTYPE is the XXE and entity-expansion vector), every parser complaint is fatal, and a depth cap
  * before anything recursive (canonicalization, XPath) walks the tree.
  */
-export function parseStrict(xml: string): Document {
-  if (typeof xml !== 'string' || Buffer.byteLength(xml, 'utf8') > MAX_XML_BYTES) throw new XmlParseError('document too large');
+export function parseStrict(xml: string, opts: { maxBytes?: number; allowComments?: boolean } = {}): Document {
+  if (typeof xml !== 'string' || Buffer.byteLength(xml, 'utf8') > (opts.maxBytes ?? MAX_XML_BYTES)) throw new XmlParseError('document too large');
   const body = xml.replace(/^\uFEFF?<\?xml[^?<>]*\?>/, '');
-  if (/<!|<\?/.test(body)) throw new XmlParseError('DTDs, comments, CDATA and processing instructions are not accepted');
+  // Metadata documents carry comments; they are inert once DTDs (<!DOCTYPE, <!ENTITY) and CDATA are excluded.
+  const forbidden = opts.allowComments ? /<!(?!--)|<\?/ : /<!|<\?/;
+  if (forbidden.test(body)) throw new XmlParseError(opts.allowComments ? 'DTDs, CDATA and processing instructions are not accepted' : 'DTDs, comments, CDATA and processing instructions are not accepted');
   const fail = (msg: string): never => {
     throw new XmlParseError(`not well-formed XML: ${String(msg).slice(0, 200)}`);
   };
