@@ -1,6 +1,7 @@
 /**
  * Builds the GraphQL schema from the resolvers, with the contract's scalar names (DateTime, JSON), and the
- * request limits: the document size here; depth, cost, aliases, directives and tokens in limits.ts.
+ * request limits: the document size here; depth, cost, aliases, directives and tokens in limits.ts; string
+ * arguments in input-guard.ts.
  */
 import 'reflect-metadata';
 import { GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
@@ -8,6 +9,7 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { buildSchemaSync } from 'type-graphql';
 import { RESOLVERS } from './resolvers.js';
 import { badBearerMiddleware } from './middleware.js';
+import { inputGuardMiddleware } from './input-guard.js';
 
 let cached: GraphQLSchema | undefined;
 
@@ -16,7 +18,8 @@ export function buildTesseraSchema(): GraphQLSchema {
     resolvers: [...RESOLVERS] as unknown as [Function, ...Function[]],
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
     validate: false,
-    globalMiddlewares: [badBearerMiddleware],
+    // The bearer check first: a bad session is UNAUTHENTICATED whatever the arguments hold.
+    globalMiddlewares: [badBearerMiddleware, inputGuardMiddleware],
   });
   return cached;
 }

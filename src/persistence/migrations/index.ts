@@ -4,6 +4,7 @@
  * starting at once apply each migration exactly once.
  */
 import { m0001Initial } from './0001-initial.js';
+import { m0002UsernameKey } from './0002-username-key.js';
 
 export interface Migration {
   id: string;
@@ -11,4 +12,4 @@ export interface Migration {
   postgresql: string[];
 }
 
-export const MIGRATIONS: Migration[] = [m0001Initial];
+export const MIGRATIONS: Migration[] = [m0001Initial, m0002UsernameKey];
