@@ -100,7 +100,9 @@ export function parseCertificateDer(der: Buffer): ParsedCertificate {
     // Trailing bytes after the certificate would let two different texts stand for one certificate.
     if (!node.raw.equals(der)) throw new Error('trailing data');
     cert = new x509.X509Certificate(new Uint8Array(der));
-    // Touch what later checks read, so a malformed field fails here rather than in the middle of them.
+    // Touch what later checks read, so a malformed field fails here rather than in the middle of them: a
+    // public key OpenSSL cannot decode (say, an EC point off the curve) would otherwise throw from a check.
+    void node.publicKey;
     void cert.subjectName;
     void cert.issuerName;
     void cert.notBefore;

@@ -109,6 +109,25 @@ describe('certificate signature algorithms: an allow-list in chains', () => {
   });
 });
 
+describe('a certificate whose public key OpenSSL cannot decode (found by the fuzzer: it was INTERNAL)', () => {
+  /** A P-256 certificate with one byte of its EC point changed: the DER still parses, the key does not. */
+  function corruptedKey(ca: OpensslCert): string {
+    const leaf = ws.issue(ca, { keyPath: ws.newKey(NEWKEY.p256) });
+    const der = Buffer.from(parseCertificate(leaf.pem).der);
+    const point = der.indexOf(Buffer.from([0x03, 0x42, 0x00, 0x04])); // BIT STRING of an uncompressed P-256 point
+    assert.ok(point > 0);
+    der[point + 10] ^= 0xff;
+    return der.toString('base64');
+  }
+
+  test('is not a certificate: INVALID_TOKEN as X.509 input, BAD_USER_INPUT as a holder-of-key certificate', () => {
+    const ca = ws.selfSigned({ cn: 'Corrupt CA', days: 30 });
+    const text = corruptedKey(ca);
+    assert.throws(() => parseCertificate(text), /not a valid X\.509 certificate/);
+    throwsCode(() => parseHolderOfKeyCertificate(text, new Date()), 'BAD_USER_INPUT', /not a valid X\.509 certificate/, HOK_FIELD);
+  });
+});
+
 describe('holder-of-key certificates: parseHolderOfKeyCertificate', () => {
   let ca: OpensslCert;
   before(() => {
