@@ -4,7 +4,7 @@
  * a second, and no token for an input that is invalid by construction.
  *
  * Replay: the suite prints its seed; `TESSERA_FUZZ_SEED=<seed> npm test -- fuzz` runs the same cases again.
- * `TESSERA_FUZZ_TIME_MS` (per property, default 9000) and `TESSERA_FUZZ_RUNS` (per property, default 400)
+ * `TESSERA_FUZZ_TIME_MS` (per property, default 9000) and `TESSERA_FUZZ_RUNS` (per property, default 1000)
  * bound the work; whichever ends first ends the property.
  */
 import assert from 'node:assert/strict';
@@ -21,7 +21,7 @@ function envInt(name: string, def: number): number {
 
 export const FUZZ_SEED = envInt('TESSERA_FUZZ_SEED', randomInt(0, 2 ** 31 - 1));
 export const FUZZ_TIME_MS = envInt('TESSERA_FUZZ_TIME_MS', 9000);
-export const FUZZ_RUNS = envInt('TESSERA_FUZZ_RUNS', 400);
+export const FUZZ_RUNS = envInt('TESSERA_FUZZ_RUNS', 1000);
 /** The slowest answer accepted from the server. */
 export const MAX_RESPONSE_MS = 1000;
 
