@@ -27,7 +27,33 @@ export interface Config {
    * 'auto' = 10 when one process serves, 0 with several (each core then has an event loop of its own).
    */
   helperThreadNice: number | 'auto';
+  /** GraphQL document limits, checked before execution (src/graphql/limits.ts). */
+  graphql: GraphqlLimits;
 }
+
+/** GraphQL document limits, checked before anything executes (enforced by src/graphql/limits.ts). */
+export interface GraphqlLimits {
+  /** Nested field levels (fragments and inline fragments add none). GraphiQL's introspection query needs 15. */
+  maxDepth: number;
+  /** Aliased fields in one operation: each alias is another execution of a field, so another password guess. */
+  maxAliases: number;
+  /** Directives in one operation. */
+  maxDirectives: number;
+  /** Lexical tokens in one document (comments, commas and whitespace do not count). */
+  maxTokens: number;
+  /** graphql-armor's cost: 1 a scalar, 2 an object, ×1.5 per level of nesting, a list × its `first` argument. */
+  maxCost: number;
+}
+
+export const DEFAULT_GRAPHQL_LIMITS: Readonly<GraphqlLimits> = Object.freeze({
+  maxDepth: 15,
+  maxAliases: 15,
+  maxDirectives: 20,
+  maxTokens: 2000,
+  // GraphiQL's introspection query costs 15,600 and auditEvents(first: 1000) with every field 18,500; a chain
+  // of ten fragments each spreading the next twice already costs 58,800.
+  maxCost: 50_000,
+});
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -64,6 +90,18 @@ function helperThreadNice(env: NodeJS.ProcessEnv): number | 'auto' {
   const raw = env.TESSERA_HELPER_THREAD_NICE?.trim();
   if (!raw || raw === 'auto') return 'auto';
   return int(env, 'TESSERA_HELPER_THREAD_NICE', 0, 0, 19);
+}
+
+function graphqlLimits(env: NodeJS.ProcessEnv): GraphqlLimits {
+  const d = DEFAULT_GRAPHQL_LIMITS;
+  return {
+    // Below these minimums GraphiQL's own introspection query (15 levels, cost 15,600, 183 tokens) is refused.
+    maxDepth: int(env, 'TESSERA_GRAPHQL_MAX_DEPTH', d.maxDepth, 15, 100),
+    maxAliases: int(env, 'TESSERA_GRAPHQL_MAX_ALIASES', d.maxAliases, 0, 1000),
+    maxDirectives: int(env, 'TESSERA_GRAPHQL_MAX_DIRECTIVES', d.maxDirectives, 0, 1000),
+    maxTokens: int(env, 'TESSERA_GRAPHQL_MAX_TOKENS', d.maxTokens, 500, 100_000),
+    maxCost: int(env, 'TESSERA_GRAPHQL_MAX_COST', d.maxCost, 20_000, 10_000_000),
+  };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -110,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     workers: workers(env),
     helperThreadNice: helperThreadNice(env),
+    graphql: graphqlLimits(env),
   };
 }

@@ -13,7 +13,8 @@ import { amError, amErrorBody } from './errors.js';
 import type { Services } from '../services.js';
 import { describeError } from '../log.js';
 import type { GqlContext } from '../graphql/context.js';
-import { buildTesseraSchema, LIMITS, VALIDATION_RULES } from '../graphql/schema.js';
+import { buildTesseraSchema, LIMITS } from '../graphql/schema.js';
+import { graphqlLimitOptions } from '../graphql/limits.js';
 import { makeFormatError } from '../graphql/format-error.js';
 import { graphiqlAsset, graphiqlPage, graphiqlStartScript } from './graphiql.js';
 import { handleRestSts } from './rest-sts.js';
@@ -107,7 +108,7 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
     introspection: true,
     csrfPrevention: true,
     includeStacktraceInErrorResponses: false,
-    validationRules: VALIDATION_RULES,
+    ...graphqlLimitOptions(config.graphql),
     formatError: makeFormatError(log),
     // Apollo's landing pages load from a CDN; GraphiQL at /graphiql is served locally instead. HTTP caching
     // hints mean nothing for an STS (every answer is no-store), and computing them wraps every field resolver.

@@ -2,6 +2,13 @@
  * The identity store: users with scrypt-hashed passwords, roles and attributes; opaque session tokens stored
  * only as a SHA-256 hash; brute-force throttling per (user, client address) shared by `login`, the USERNAME
  * token validator and `changePassword`.
+ *
+ * Usernames are unique without regard to case: each user carries its folded name (text.ts, foldUsername) in a
+ * unique column. A lookup by name takes the exact name first, then the folded one, so "Alice" logs in as
+ * "alice" and every token names the user as stored. (Two users created before names were folded may differ
+ * only in case: migration 0002 gives the folded name to the older one; the other is found by its exact name.)
+ * Names, passwords and attribute values with control characters are refused when they are set, and a name
+ * with control characters is never looked up: it cannot belong to anyone.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Database } from '../persistence/database.js';
@@ -15,11 +22,16 @@ import {
 } from '../engine/errors.js';
 import type { Attributes, Caller, IdentityProvider } from '../engine/types.js';
 import { DEFAULT_SCRYPT, hashPassword, verifyPassword, type ScryptParams } from './password.js';
+import { foldUsername, hasControlCharacters, hasControlCharactersBesidesLineBreaks } from './text.js';
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 export const ROLE_PATTERN = /^[a-z][a-z0-9_-]{0,63}$/;
 const ATTRIBUTE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
 const SESSION_PREFIX = 'tsn_';
+/** The longest name a lookup considers; stored names are at most 128 characters (USERNAME_PATTERN). */
+const MAX_LOOKUP_NAME = 256;
+/** One message for an unknown user and a wrong password (API.md §2). */
+export const LOGIN_FAILED_MESSAGE = 'Invalid username or password.';
 
 export interface UserView {
   id: string;
@@ -60,11 +72,15 @@ export function validateAttributes(value: unknown, field = 'input.attributes'): 
   if (entries.length > 100) throw new BadUserInputError('at most 100 attributes', field);
   for (const [k, v] of entries) {
     if (!ATTRIBUTE_NAME_PATTERN.test(k)) throw new BadUserInputError(`attribute name "${k.slice(0, 64)}" is not allowed`, field);
+    // Values end up in SAML assertions, whose XML 1.0 text cannot carry control characters (§2.2 Char) other
+    // than TAB, LF and CR, and in the database, where a NUL is refused or cuts the value short.
     if (typeof v === 'string') {
       if (v.length > 4096) throw new BadUserInputError(`${k} is longer than 4096 characters`, field);
+      if (hasControlCharactersBesidesLineBreaks(v)) throw new BadUserInputError(`${k} must not contain control characters`, field);
       out[k] = v;
     } else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) {
       if (v.length > 100 || v.some((x) => (x as string).length > 4096)) throw new BadUserInputError(`${k} has too many or too long values`, field);
+      if (v.some((x) => hasControlCharactersBesidesLineBreaks(x as string))) throw new BadUserInputError(`${k} must not contain control characters`, field);
       out[k] = [...(v as string[])];
     } else {
       throw new BadUserInputError(`${k} must be a string or a list of strings`, field);
@@ -73,9 +89,20 @@ export function validateAttributes(value: unknown, field = 'input.attributes'): 
   return out;
 }
 
+/**
+ * A new password: 8 to 1024 characters, none of them a control character. HMAC (RFC 2104 §2, inside scrypt's
+ * PBKDF2) pads short keys with zero bytes, so "abc" followed by five NULs would pass the length check and then
+ * be the same password as "abc"; other control characters cannot be typed at a login prompt either.
+ */
 function validatePassword(password: string, field: string): void {
   if (typeof password !== 'string' || password.length < 8) throw new BadUserInputError('must be at least 8 characters', field);
   if (password.length > 1024) throw new BadUserInputError('must be at most 1024 characters', field);
+  if (hasControlCharacters(password)) throw new BadUserInputError('must not contain control characters', field);
+}
+
+/** Whether a name could belong to a user at all; anything else is answered like an unknown user, unqueried. */
+function isLookupName(username: unknown): username is string {
+  return typeof username === 'string' && username.length > 0 && username.length <= MAX_LOOKUP_NAME && !hasControlCharacters(username);
 }
 
 export class IdentityService implements IdentityProvider {
@@ -99,8 +126,20 @@ export class IdentityService implements IdentityProvider {
   }
 
   // ---- throttling ---------------------------------------------------------------------------------
+  /** Folded like the unique username, so that "Alice" and "alice" share one count. */
   private throttleKey(username: string, address: string): string {
-    return sha256Hex(`${username.toLowerCase()}\u0000${address}`);
+    return sha256Hex(`${foldUsername(username)}\u0000${address}`);
+  }
+
+  /**
+   * The user a name designates: the exact name first, else the one whose folded name it matches. Null for a
+   * name that cannot be anyone's (control characters, empty, too long), without a query.
+   */
+  private async findUser(username: string): Promise<UserEntity | null> {
+    if (!isLookupName(username)) return null;
+    const key = foldUsername(username);
+    const found = await this.db.em().find(UserEntity, { $or: [{ username }, { usernameKey: key }] }, { limit: 2 });
+    return found.find((u) => u.username === username) ?? found[0] ?? null;
   }
 
   /** After this attempt was counted (the upsert restarts an expired window): refused beyond the allowed number. */
@@ -136,6 +175,11 @@ export class IdentityService implements IdentityProvider {
    */
   private async checkPassword(username: string, password: string, address: string): Promise<UserEntity | null> {
     if (typeof username !== 'string' || typeof password !== 'string' || username.length > 256 || password.length > 1024) return null;
+    if (!isLookupName(username)) {
+      // No user has such a name; the hash is still computed, so this answer takes as long as any other.
+      await verifyPassword(password, await this.dummy());
+      return null;
+    }
     const key = this.throttleKey(username, address);
     // Attempts for one (user, address) run one at a time in this process, so that concurrent correct
     // passwords are not counted against each other; across processes the pre-count below still bounds guesses.
@@ -159,7 +203,7 @@ export class IdentityService implements IdentityProvider {
     // password within the limit clears the count below.
     await this.recordFailure(key);
     await this.assertWithinLimit(key);
-    const user = await this.db.em().findOne(UserEntity, { username });
+    const user = await this.findUser(username);
     const ok = await verifyPassword(password, user?.passwordHash ?? (await this.dummy()));
     if (!user || !ok) return null;
     await this.clearFailures(key);
@@ -169,7 +213,7 @@ export class IdentityService implements IdentityProvider {
   // ---- sessions -----------------------------------------------------------------------------------
   async login(username: string, password: string, address: string): Promise<{ session: SessionView; sessionId: string }> {
     const user = await this.checkPassword(username, password, address);
-    if (!user) throw new UnauthenticatedError('Invalid username or password.');
+    if (!user) throw new UnauthenticatedError(LOGIN_FAILED_MESSAGE);
     const token = SESSION_PREFIX + randomBytes(32).toString('base64url');
     const now = this.now();
     const expiresAt = new Date(now.getTime() + this.opts.sessionTtlSeconds * 1000);
@@ -234,7 +278,7 @@ export class IdentityService implements IdentityProvider {
   }
 
   async findByUsername(username: string): Promise<UserView | null> {
-    const u = await this.db.em().findOne(UserEntity, { username });
+    const u = await this.findUser(username);
     return u ? toView(u) : null;
   }
 
@@ -258,12 +302,18 @@ export class IdentityService implements IdentityProvider {
       roles = [...new Set(input.roles as string[])];
     }
     const attributes = validateAttributes(input.attributes);
+    const usernameKey = foldUsername(username);
     const em = this.db.em();
-    if (await em.findOne(UserEntity, { username })) throw new ConflictError(`User ${username} already exists.`);
+    const taken = async (): Promise<UserEntity | null> => em.findOne(UserEntity, { $or: [{ username }, { usernameKey }] });
+    const conflict = (existing: UserEntity): ConflictError =>
+      new ConflictError(existing.username === username ? `User ${username} already exists.` : `User ${username} already exists as ${existing.username} (usernames are compared without regard to case).`);
+    const existing = await taken();
+    if (existing) throw conflict(existing);
     const now = this.now();
     const user: UserEntity = Object.assign(new UserEntity(), {
       id: randomUUID(),
       username,
+      usernameKey,
       passwordHash: await hashPassword(input.password as string, this.scryptParams),
       roles,
       attributes,
@@ -273,16 +323,21 @@ export class IdentityService implements IdentityProvider {
     try {
       await em.insert(UserEntity, { ...user });
     } catch (e) {
-      if (await this.db.em().findOne(UserEntity, { username })) throw new ConflictError(`User ${username} already exists.`);
+      // A concurrent insert of the same (folded) name lost the race against the unique indexes.
+      const raced = await this.db.em().findOne(UserEntity, { $or: [{ username }, { usernameKey }] });
+      if (raced) throw conflict(raced);
       throw e;
     }
     return toView(user);
   }
 
+  /**
+   * Deletes the user with exactly this name (as `users` lists it): an irreversible operation does not guess, and
+   * the caller's own name, which the door refuses to delete, cannot come back in another case.
+   */
   async deleteUser(username: string): Promise<UserView> {
-    const em = this.db.em();
-    const user = await em.findOne(UserEntity, { username });
-    if (!user) throw new NotFoundError(`User ${username} does not exist.`);
+    const user = isLookupName(username) ? await this.db.em().findOne(UserEntity, { username }) : null;
+    if (!user) throw new NotFoundError(`User ${isLookupName(username) ? username : '(invalid name)'} does not exist.`);
     await this.db.transaction(async (tx) => {
       await tx.nativeUpdate(SessionEntity, { userId: user.id, endedAt: null }, { endedAt: this.now() });
       await tx.nativeDelete(UserEntity, { id: user.id });
@@ -301,11 +356,13 @@ export class IdentityService implements IdentityProvider {
 
   /** Sets a password directly (admin bootstrap). */
   async ensureAdmin(password: string): Promise<boolean> {
+    validatePassword(password, 'TESSERA_ADMIN_PASSWORD');
     const em = this.db.em();
     const existing = await em.find(UserEntity, {});
     if (existing.some((u) => u.roles.includes('admin'))) return false;
-    if (existing.some((u) => u.username === 'admin')) {
-      const u = existing.find((x) => x.username === 'admin')!;
+    // "Admin" from before names were folded is the same user as "admin": promote it rather than clash with it.
+    const u = existing.find((x) => x.username === 'admin') ?? existing.find((x) => foldUsername(x.username) === 'admin');
+    if (u) {
       await em.nativeUpdate(UserEntity, { id: u.id }, { roles: [...new Set([...u.roles, 'admin'])], passwordHash: await hashPassword(password, this.scryptParams), updatedAt: this.now() });
       return true;
     }

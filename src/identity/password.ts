@@ -24,7 +24,15 @@ function derive(password: string, salt: Buffer, prm: ScryptParams): Promise<Buff
   );
 }
 
+/**
+ * HMAC, inside scrypt's PBKDF2, pads a short key with zero bytes (RFC 2104 §2): "abc" and "abc" followed by
+ * NULs derive the same key. No password with a NUL is set (identity.service.ts refuses control characters),
+ * and none verifies, so the extra NULs cannot stand in for characters.
+ */
+const NUL = '\u0000';
+
 export async function hashPassword(password: string, prm: ScryptParams = DEFAULT_SCRYPT): Promise<string> {
+  if (password.includes(NUL)) throw new Error('a password must not contain NUL');
   const salt = randomBytes(16);
   const key = await derive(password, salt, prm);
   return `scrypt$${prm.logN}$${prm.r}$${prm.p}$${salt.toString('base64')}$${key.toString('base64')}`;
@@ -37,6 +45,7 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (![prm.logN, prm.r, prm.p].every(Number.isInteger) || prm.logN < 10 || prm.logN > 22) return false;
   const salt = Buffer.from(parts[4], 'base64');
   const expected = Buffer.from(parts[5], 'base64');
+  // The key is derived either way, so a password with a NUL is refused after the same work as a wrong one.
   const key = await derive(password, salt, prm);
-  return key.length === expected.length && timingSafeEqual(key, expected);
+  return key.length === expected.length && timingSafeEqual(key, expected) && !password.includes(NUL);
 }

@@ -7,6 +7,8 @@ import { EntitySchema } from '@mikro-orm/core';
 export class UserEntity {
   id!: string;
   username!: string;
+  /** The folded username (identity/text.ts), unique; null only for a case-twin created before migration 0002. */
+  usernameKey?: string | null;
   passwordHash!: string;
   roles!: string[];
   attributes!: Record<string, string | string[]>;
@@ -99,6 +101,7 @@ export const UserSchema = new EntitySchema<UserEntity>({
   properties: {
     id: { type: 'string', length: 36, primary: true },
     username: str(128, { unique: true }),
+    usernameKey: str(128, { unique: true, nullable: true }),
     passwordHash: { type: 'text' },
     roles: { type: 'json' },
     attributes: { type: 'json' },

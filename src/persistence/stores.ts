@@ -98,7 +98,9 @@ export function encodeCursor(r: { issuedAt: Date; id: string }): string {
 export function decodeCursor(s: string): { issuedAt: Date; id: string } {
   try {
     const [t, id] = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as [number, string];
-    if (typeof t !== 'number' || typeof id !== 'string') throw new Error('shape');
+    // Only what encodeCursor writes: a millisecond time a Date can hold, and a record id (a UUID).
+    if (typeof t !== 'number' || !Number.isSafeInteger(t) || t < 0 || t > 8.64e15) throw new Error('time');
+    if (typeof id !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) throw new Error('id');
     return { issuedAt: new Date(t), id };
   } catch {
     throw new CursorError();

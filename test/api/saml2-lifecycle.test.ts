@@ -210,12 +210,13 @@ for (const db of DB_KINDS) {
       assert.equal(unknown.status, 404);
     });
 
-    test('HOLDER_OF_KEY without a certificate, with garbage, expired, not yet valid, or a CA certificate → BAD_USER_INPUT / 400', async () => {
+    test('HOLDER_OF_KEY without a certificate, with garbage, expired, not yet valid, or signed with SHA-1 → BAD_USER_INPUT / 400', async () => {
       const day = 86400_000;
-      const [expired, future, ca] = await Promise.all([
+      const [expired, future, ca, sha1] = await Promise.all([
         makeSelfSigned({ keyAlg: 'EC', cn: 'expired', notBefore: new Date(Date.now() - 3 * day), notAfter: new Date(Date.now() - day) }),
         makeSelfSigned({ keyAlg: 'EC', cn: 'future', notBefore: new Date(Date.now() + day), notAfter: new Date(Date.now() + 3 * day) }),
         makeCa('Holder CA'),
+        makeSelfSigned({ keyAlg: 'EC', cn: 'sha1', signingAlgorithm: { name: 'ECDSA', hash: 'SHA-1' } as Algorithm }),
       ]);
       const before = await s.gql(ISSUED, { n: 'life' }, s.adminToken);
       const cases: Array<[string, string | undefined]> = [
@@ -225,7 +226,8 @@ for (const db of DB_KINDS) {
         ['truncated PEM', ca.certPem.slice(0, 200)],
         ['expired', expired.certPem],
         ['not yet valid', future.certPem],
-        ['CA certificate', ca.certPem],
+        // A CA certificate is accepted (its key is what is confirmed); a SHA-1 signature is not.
+        ['signed with SHA-1', sha1.certPem],
       ];
       for (const [label, cert] of cases) {
         const output: Record<string, unknown> = { type: 'SAML2', subjectConfirmation: 'HOLDER_OF_KEY' };

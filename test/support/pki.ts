@@ -29,7 +29,7 @@ export interface TestCert {
   certPem: string;
   /** base64 DER, no armour. */
   certDerB64: string;
-  /** Hex SHA-256 of the DER (what the X509 validator keys replay entries by). */
+  /** Hex SHA-256 of the DER (the certificate fingerprint; replay entries are keyed by the SPKI hash instead). */
   fingerprint: string;
   cert: x509.X509Certificate;
   keys: CryptoKeyPair;

@@ -4,6 +4,7 @@
  * starting at once apply each migration exactly once.
  */
 import { m0001Initial } from './0001-initial.js';
+import { m0002UsernameKey } from './0002-username-key.js';
 import { m0003TokenHashIndex } from './0003-token-hash-index.js';
 
 export interface Migration {
@@ -12,4 +13,4 @@ export interface Migration {
   postgresql: string[];
 }
 
-export const MIGRATIONS: Migration[] = [m0001Initial, m0003TokenHashIndex];
+export const MIGRATIONS: Migration[] = [m0001Initial, m0002UsernameKey, m0003TokenHashIndex];

@@ -14,6 +14,8 @@ import { REGISTERED_CLAIMS, UNSAFE_KEYS } from './claims.js';
 import { fetchJwks, JwksFetchError } from './jwks-fetch.js';
 import { parseCompactJws, parseJsonPayload, verifyJwsSignature, type ParsedCompactJws } from './jws.js';
 import { oidcTrustOf, type OidcTrustConfig } from './oidc.config.js';
+import { isNumericDate } from '../numeric-date.js';
+import { hasControlCharacters } from '../../identity/text.js';
 /** API §3: 60 s of clock skew. */
 export const CLOCK_SKEW_SECONDS = 60;
 /** API §3: an unknown `kid` triggers at most one JWK Set refetch a minute per issuer. */
@@ -102,9 +104,10 @@ function checkClaims(payload: JWTPayload, trust: OidcTrustConfig, now: Date): JW
   for (const claim of ['sub', 'iat', 'exp'] as const) {
     if (payload[claim] === undefined) throw new InvalidTokenError(`The ID token has no "${claim}" claim.`);
   }
-  for (const claim of ['iat', 'exp', 'nbf'] as const) {
+  // RFC 7519 §2 NumericDate, bounded to instants every output can carry (numeric-date.ts).
+  for (const claim of ['iat', 'exp', 'nbf', 'auth_time'] as const) {
     const v = payload[claim];
-    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new InvalidTokenError(`The ID token's "${claim}" claim is not valid.`);
+    if (v !== undefined && !isNumericDate(v)) throw new InvalidTokenError(`The ID token's "${claim}" claim is not a valid NumericDate.`);
   }
   if (payload.iss !== trust.issuer) throw new InvalidTokenError('The ID token comes from an untrusted issuer.');
   const aud = payload.aud;
@@ -332,11 +335,15 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): KindValidator
     // Verified from here on; checkClaims saw exp, nbf and the types of iat/nbf/exp. What it leaves out:
     const nowSeconds = ctx.now.getTime() / 1000;
     if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new InvalidTokenError('The ID token "sub" claim is not valid.');
+    // The subject is stored with every issued-token record and audit event: no control characters (a NUL is
+    // refused by PostgreSQL and cuts SQLite's text short), as for an X.509 subject's CN.
+    if (hasControlCharacters(payload.sub)) throw new InvalidTokenError('The ID token "sub" claim contains control characters.');
     const iat = payload.iat as number;
     // RFC 7519 §4.1.6 with API §3's skew: a token issued in the future was not issued by a sane clock.
     if (iat > nowSeconds + CLOCK_SKEW_SECONDS) throw new InvalidTokenError('The ID token was issued in the future (iat).');
     const authTime = payload.auth_time;
-    if (authTime !== undefined && (typeof authTime !== 'number' || !Number.isFinite(authTime) || authTime > nowSeconds + CLOCK_SKEW_SECONDS)) {
+    // OIDC Core §2: auth_time is when the End-User authenticated, so not after now; its range was checked above.
+    if (authTime !== undefined && (!isNumericDate(authTime) || authTime > nowSeconds + CLOCK_SKEW_SECONDS)) {
       throw new InvalidTokenError('The ID token "auth_time" claim is not valid.');
     }
     if (trust.authorizedParties !== undefined) {

@@ -3,7 +3,6 @@
  * Order of operations follows SAML core 6 and PingAM's SAML2TokenGenerationImpl: statements → (EncryptedID,
  * EncryptedAttribute) → signature → (EncryptedAssertion).
  */
-import { X509Certificate } from 'node:crypto';
 import {
   BadUserInputError,
   InternalError,
@@ -31,6 +30,7 @@ import { signCanonical, signatureAlgorithm } from './sign.js';
 import { resolveStatements } from './statements.js';
 import { verifyIssuedAssertion } from './verify.js';
 import { floorToSecond, newAssertionId, XmlCharError } from './xml.js';
+import { parseHolderOfKeyCertificate } from '../x509/certificate.js';
 
 export interface Saml2ProviderDeps {
   keys: KeyProvider;
@@ -39,7 +39,6 @@ export interface Saml2ProviderDeps {
 }
 
 const METHODS: readonly SubjectConfirmationMethod[] = ['BEARER', 'HOLDER_OF_KEY', 'SENDER_VOUCHES'];
-const MAX_PROOF_CERT_CHARS = 16 * 1024;
 
 const SUBJECT_CONFIRMATION_ENUM: GqlEnum = {
   enum: 'SubjectConfirmation',
@@ -132,7 +131,7 @@ async function issue(deps: Saml2ProviderDeps, subject: VerifiedSubject, output: 
     if (given === undefined || given === null || given === '') {
       throw new BadUserInputError('HOLDER_OF_KEY needs a proof certificate', 'output.proofCertificate');
     }
-    proofCertificateDer = parseProofCertificate(given, ctx.now);
+    proofCertificateDer = parseHolderOfKeyCertificate(given, ctx.now);
   } else if (method === 'SENDER_VOUCHES' && !ctx.request.caller) {
     // API.md §2: the sender who vouches must be authenticated, and is recorded as the sender.
     throw new UnauthenticatedError(
@@ -210,31 +209,6 @@ async function issue(deps: Saml2ProviderDeps, subject: VerifiedSubject, output: 
     issuedAt: issueInstant,
     expiresAt: notOnOrAfter,
   };
-}
-
-/**
- * A holder-of-key certificate: one PEM CERTIFICATE block or base64 DER; parsable, an end-entity certificate
- * (a CA certificate confirms no one in particular) and valid now. Returns canonical base64 DER.
- */
-export function parseProofCertificate(text: string, now: Date): string {
-  const field = 'output.proofCertificate';
-  if (typeof text !== 'string' || text.length > MAX_PROOF_CERT_CHARS) throw new BadUserInputError('is not a certificate of acceptable size', field);
-  let b64: string;
-  const pem = text.match(/^\s*-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]+)-----END CERTIFICATE-----\s*$/);
-  if (pem) b64 = pem[1]!.replace(/\s+/g, '');
-  else b64 = text.replace(/\s+/g, '');
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(b64) || b64.length % 4 !== 0) throw new BadUserInputError('must be a PEM certificate or base64 DER', field);
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(Buffer.from(b64, 'base64'));
-  } catch {
-    throw new BadUserInputError('is not a readable X.509 certificate', field);
-  }
-  if (cert.ca) throw new BadUserInputError('is a CA certificate; holder-of-key needs an end-entity certificate', field);
-  const from = new Date(cert.validFrom).getTime();
-  const to = new Date(cert.validTo).getTime();
-  if (!(from <= now.getTime()) || !(now.getTime() <= to)) throw new BadUserInputError('is not valid at this time', field);
-  return cert.raw.toString('base64');
 }
 
 async function verifyIssued(

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';
+import { InvalidTokenError } from '../../engine/errors.js';
 
 export const NS = {
   saml: 'urn:oasis:names:tc:SAML:2.0:assertion',
@@ -89,9 +90,21 @@ function codeUnitCompare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** xs:dateTime in UTC with 'Z' and whole seconds (SAML core 1.3.3: UTC, no time zone offset). */
+/** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in milliseconds: the four-digit years of xs:dateTime. */
+const XS_DATETIME_MIN_MS = -62_135_596_800_000;
+const XS_DATETIME_MAX_MS = 253_402_300_799_000;
+
+/**
+ * xs:dateTime in UTC with 'Z' and whole seconds (SAML core 1.3.3: UTC, no time zone offset). An invalid Date
+ * would throw a RangeError from toISOString, and a year past 9999 would serialise as "+010000-…", which
+ * xs:dateTime does not allow: both come from a token's claimed instants, so they are INVALID_TOKEN.
+ */
 export function xsDateTime(d: Date): string {
-  return new Date(Math.floor(d.getTime() / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const ms = d instanceof Date ? d.getTime() : NaN;
+  if (!Number.isFinite(ms) || ms < XS_DATETIME_MIN_MS || ms > XS_DATETIME_MAX_MS) {
+    throw new InvalidTokenError('A date in the token is outside the years 0001–9999 that a SAML assertion can carry.');
+  }
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 
 /** Whole seconds, so that what is signed and what is returned (expiresAt, issuedAt) agree. */

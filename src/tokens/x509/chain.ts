@@ -9,10 +9,12 @@ import * as x509 from '@peculiar/x509';
 import { InvalidTokenError } from '../../engine/errors.js';
 import {
   basicConstraints,
+  certificateSignatureAlgorithm,
   duplicateExtension,
   extendedKeyUsage,
   isSelfIssued,
   keyUsage,
+  MIN_RSA_BITS,
   OID,
   type ParsedCertificate,
 } from './certificate.js';
@@ -35,8 +37,6 @@ const PROCESSED_EXTENSIONS = new Set<string>([
   OID.certificatePolicies, // read as anyPolicy: no policy is required of the path
 ]);
 
-const WEAK_HASHES = new Set(['SHA-1', 'SHA1', 'MD5', 'MD2', 'MD4']);
-const MIN_RSA_BITS = 2048;
 
 type Role = 'leaf' | 'intermediate' | 'anchor';
 
@@ -85,17 +85,14 @@ function checkKeyStrength(c: ParsedCertificate, role: Role): void {
   }
 }
 
-function checkSignatureHash(c: ParsedCertificate, role: Role): void {
-  let hash: string | undefined;
-  try {
-    const alg = c.cert.signatureAlgorithm as { hash?: { name?: string } | string };
-    hash = typeof alg.hash === 'string' ? alg.hash : alg.hash?.name;
-  } catch {
-    hash = undefined; // unknown to @peculiar/x509: OpenSSL decides when verifying the signature
-  }
-  if (hash && WEAK_HASHES.has(hash.toUpperCase())) {
-    fail(`${label(c, role)} is signed with ${hash}, which is not accepted.`);
-  }
+/**
+ * The signature on every certificate whose signature the path relies on (the leaf's and the intermediates')
+ * must use an algorithm of the allow-list (certificate.ts CERTIFICATE_SIGNATURE_ALGORITHMS); an anchor's own
+ * signature is not part of the path (RFC 5280 §6.1: the anchor is trusted as configured).
+ */
+function checkSignatureAlgorithm(c: ParsedCertificate, role: Role): void {
+  const alg = certificateSignatureAlgorithm(c);
+  if (!alg.ok) fail(`${label(c, role)} is not accepted: ${alg.reason}.`);
 }
 
 function readConstraints(c: ParsedCertificate, role: Role): { bc: ReturnType<typeof basicConstraints>; ku: number | null; eku: string[] | null } {
@@ -120,7 +117,7 @@ function checkLeaf(leaf: ParsedCertificate, now: Date): void {
   }
   checkDates(leaf, 'leaf', now);
   checkKeyStrength(leaf, 'leaf');
-  checkSignatureHash(leaf, 'leaf');
+  checkSignatureAlgorithm(leaf, 'leaf');
 }
 
 /**
@@ -143,7 +140,7 @@ function checkIssuer(issuer: ParsedCertificate, role: 'intermediate' | 'anchor',
   checkDates(issuer, role, now);
   if (role === 'intermediate') {
     checkKeyStrength(issuer, role);
-    checkSignatureHash(issuer, role);
+    checkSignatureAlgorithm(issuer, role);
   }
 }
 

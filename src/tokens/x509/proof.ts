@@ -8,6 +8,7 @@
 import type { KeyObject } from 'node:crypto';
 import { compactVerify } from 'jose';
 import { BadUserInputError, InvalidTokenError } from '../../engine/errors.js';
+import { isNumericDate } from '../numeric-date.js';
 
 export const PROOF_TYP = 'tessera-pop+jwt';
 /** iat may lie up to 300 s in the past and 60 s in the future (API.md §3). */
@@ -107,16 +108,18 @@ export async function verifyPossessionProof(proof: unknown, leafKey: KeyObject, 
   if (!audiences.includes(opts.audience)) invalid('The proof is meant for another audience ("aud" does not name this instance).');
 
   const now = opts.now.getTime() / 1000;
+  // RFC 7519 §2: iat, exp and nbf are NumericDates; iat becomes the authentication instant of what is issued.
   const iat = claims.iat;
-  if (typeof iat !== 'number' || !Number.isFinite(iat)) invalid('The proof has no numeric "iat" claim.');
+  if (iat === undefined) invalid('The proof has no numeric "iat" claim.');
+  if (!isNumericDate(iat)) invalid('The proof\'s "iat" claim is not a valid NumericDate.');
   if (iat > now + PROOF_MAX_FUTURE_SECONDS) invalid('The proof is dated in the future ("iat" is more than 60 s ahead).');
   if (iat < now - PROOF_MAX_AGE_SECONDS) invalid('The proof is too old ("iat" is more than 300 s ago).');
   if ('exp' in claims) {
-    if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) invalid('The proof\'s "exp" claim is not a number.');
+    if (!isNumericDate(claims.exp)) invalid('The proof\'s "exp" claim is not a valid NumericDate.');
     if (claims.exp <= now - PROOF_MAX_FUTURE_SECONDS) invalid('The proof has expired ("exp").');
   }
   if ('nbf' in claims) {
-    if (typeof claims.nbf !== 'number' || !Number.isFinite(claims.nbf)) invalid('The proof\'s "nbf" claim is not a number.');
+    if (!isNumericDate(claims.nbf)) invalid('The proof\'s "nbf" claim is not a valid NumericDate.');
     if (claims.nbf > now + PROOF_MAX_FUTURE_SECONDS) invalid('The proof is not valid yet ("nbf").');
   }
 

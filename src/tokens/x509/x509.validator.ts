@@ -21,6 +21,7 @@ import {
   OID,
   parseCertificate,
   sanEmails,
+  spkiSha256,
   splitCertificateText,
   type ParsedCertificate,
 } from './certificate.js';
@@ -258,7 +259,8 @@ export function createX509Validator(deps: { replay: ReplayStore }): KindValidato
       if (replayJti) {
         // Last, so a request refused for another reason does not use up the jti.
         const expiresAt = new Date((replayJti.iat + PROOF_REPLAY_TTL_SECONDS) * 1000);
-        const fresh = await deps.replay.useOnce(`x509-pop:${leaf.fingerprint}`, replayJti.jti, expiresAt);
+        // API.md §3: each (public key, jti) once, whichever certificate carries the key.
+        const fresh = await deps.replay.useOnce(`x509-pop-key:${spkiSha256(leaf)}`, replayJti.jti, expiresAt);
         if (!fresh) throw new InvalidTokenError('The proof of possession was already used (proof already used).');
       }
 

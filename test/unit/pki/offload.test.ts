@@ -2,7 +2,7 @@ import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { TesseraError } from '../../../src/engine/errors.js';
-import { certificateFingerprint, parseProofCertificate } from '../../../src/tokens/x509/certificate.js';
+import { certificateFingerprint } from '../../../src/tokens/x509/certificate.js';
 import { isTrustedProxy, parseOffloadHeader, parseTrustedProxy } from '../../../src/tokens/x509/offload.js';
 import { makeCa, makeLeaf, makeSelfSigned, type TestCa, type TestCert } from '../../support/pki.js';
 
@@ -121,46 +121,6 @@ describe('isTrustedProxy', () => {
     assert.deepEqual(parseTrustedProxy('10.0.0.0/8').prefix, 8);
     assert.deepEqual(parseTrustedProxy('::1').prefix, 128);
   });
-});
-
-describe('parseProofCertificate', () => {
-  let ca: TestCa;
-  let good: TestCert;
-  let selfSigned: TestCert;
-  before(async () => {
-    ca = await makeCa('HoK CA');
-    good = await makeLeaf(ca, { cn: 'hok' });
-    selfSigned = await makeSelfSigned({ cn: 'holder', keyAlg: 'EC' });
-  });
-
-  test('PEM and base64 DER give the base64 DER', () => {
-    assert.equal(parseProofCertificate(good.certPem, new Date()), good.certDerB64);
-    assert.equal(parseProofCertificate(good.certDerB64, new Date()), good.certDerB64);
-    assert.equal(parseProofCertificate(`\n${good.certDerB64.replace(/(.{64})/g, '$1\n')}\n`, new Date()), good.certDerB64);
-    assert.equal(parseProofCertificate(selfSigned.certPem, new Date()), selfSigned.certDerB64);
-  });
-
-  const refused: Array<[string, () => Promise<[unknown, Date?]>, RegExp]> = [
-    ['missing', async () => [undefined], /required/],
-    ['empty', async () => [''], /required/],
-    ['garbage', async () => ['garbage!'], /PEM or base64 DER/],
-    ['base64 that is not a certificate', async () => [Buffer.from('x'.repeat(100)).toString('base64')], /not a (valid X\.509|DER) certificate/],
-    ['DER with a SEQUENCE tag that is not a certificate', async () => [Buffer.concat([Buffer.from([0x30, 0x40]), Buffer.alloc(64, 1)]).toString('base64')], /not a valid X\.509/],
-    ['a private key', async () => [good.privateKeyPem], /not a PEM CERTIFICATE/],
-    ['expired', async () => [(await makeLeaf(ca, { cn: 'old', notBefore: new Date(Date.now() - 9 * DAY), notAfter: new Date(Date.now() - DAY) })).certPem], /expired/],
-    ['not yet valid', async () => [(await makeLeaf(ca, { cn: 'new', notBefore: new Date(Date.now() + DAY), notAfter: new Date(Date.now() + 9 * DAY) })).certPem], /not valid before/],
-    ['a CA certificate', async () => [ca.certPem], /CA certificate/],
-    ['valid now but not at the given time', async () => [good.certPem, new Date(Date.now() + 400 * DAY)], /expired/],
-  ];
-  for (const [name, make, message] of refused) {
-    test(`refuses ${name}: BAD_USER_INPUT on output.proofCertificate`, async () => {
-      const [text, at] = await make();
-      assert.throws(
-        () => parseProofCertificate(text as string, at ?? new Date()),
-        (e: unknown) => isBadInput('output.proofCertificate')(e) && message.test((e as Error).message),
-      );
-    });
-  }
 });
 
 describe('certificateFingerprint', () => {

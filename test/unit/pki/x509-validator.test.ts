@@ -1,6 +1,6 @@
 import { test, describe, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSecretKey, webcrypto, X509Certificate } from 'node:crypto';
+import { createHash, createSecretKey, webcrypto, X509Certificate } from 'node:crypto';
 import { CompactSign } from 'jose';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
@@ -109,9 +109,10 @@ describe('X509 validator', () => {
       assert.equal(subject.authn.instant.getTime(), iat * 1000, 'the authentication instant is the proof iat');
       assert.deepEqual(subject.authn.methods, ['pop']);
       assert.equal(subject.certificateDer, alice.certDerB64);
-      // The jti is remembered per certificate until the iat window is over.
+      // The jti is remembered per public key (SHA-256 of its SubjectPublicKeyInfo) until the iat window is over.
       const [[key, expiresAt]] = [...replay.entries];
-      assert.deepEqual(JSON.parse(key), [`x509-pop:${alice.fingerprint}`, 'p-1']);
+      const spki = createHash('sha256').update(alice.publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+      assert.deepEqual(JSON.parse(key), [`x509-pop-key:${spki}`, 'p-1']);
       assert.equal(expiresAt.getTime(), (iat + 360) * 1000);
     });
 
