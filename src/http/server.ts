@@ -15,6 +15,7 @@ import type { GqlContext } from '../graphql/context.js';
 import { buildTesseraSchema, LIMITS, VALIDATION_RULES } from '../graphql/schema.js';
 import { makeFormatError } from '../graphql/format-error.js';
 import { graphiqlAsset, graphiqlPage, graphiqlStartScript } from './graphiql.js';
+import { handleConsole } from './console.js';
 import { handleRestSts } from './rest-sts.js';
 import { metadataRoute } from './metadata.js';
 import { isTrustedProxy, parseOffloadHeader } from '../tokens/x509/offload.js';
@@ -250,8 +251,9 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
       else sendJson(res, 404, restErrorBody('NOT_FOUND', 'No such asset.'));
       return;
     }
+    if (path === '/admin' || path.startsWith('/admin/')) return handleConsole(req, res, path);
     if (path === '/' ) {
-      send(res, 302, '', 'text/plain', { location: '/graphiql' });
+      send(res, 302, '', 'text/plain', { location: '/admin' });
       return;
     }
     let m = /^\/rest-sts\/([a-z0-9][a-z0-9-]{0,62})\/?$/.exec(path);
