@@ -34,13 +34,16 @@ const VARIABLE_PATH = /^Variable "\$(\w+)" got invalid value .*? at "([^"]+)"/;
 function toProblem(e: { message?: string; extensions?: { code?: unknown; field?: unknown } }): ApiProblem {
   const message = typeof e.message === 'string' ? e.message : 'The request failed.';
   const code = typeof e.extensions?.code === 'string' ? e.extensions.code : 'INTERNAL';
-  let field = typeof e.extensions?.field === 'string' ? e.extensions.field : undefined;
-  if (!field) {
-    const m = VARIABLE_PATH.exec(message);
-    if (m) field = m[2];
-    else if (/^Variable "\$(\w+)" of required type/.test(message)) field = /^Variable "\$(\w+)"/.exec(message)![1];
+  const field = typeof e.extensions?.field === 'string' ? e.extensions.field : undefined;
+  if (field) return { message, code, field };
+  const m = VARIABLE_PATH.exec(message);
+  if (m) {
+    // The part after "; " says what is wrong with the value; the rest repeats it and names the variable.
+    const why = message.slice(message.indexOf('; ') + 2);
+    const text = /^Int cannot represent/.test(why) ? 'must be a whole number.' : /^(String|Boolean) cannot represent/.test(why) ? `must be a ${why.split(' ')[0]!.toLowerCase()}.` : why;
+    return { message: text, code, field: m[2] };
   }
-  return field ? { message, code, field } : { message, code };
+  return { message, code };
 }
 
 type Listener = () => void;

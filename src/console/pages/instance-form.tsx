@@ -359,8 +359,7 @@ export function InstanceFormPage({ name, fromMetadata }: { name?: string; fromMe
             {f.transforms.map((t, i) => {
               const base = `input.transforms[${i}]`;
               return (
-                <fieldset key={t.row} className="subsection" data-field={base}>
-                  <legend>Transform {i + 1}</legend>
+                <Section key={t.row} sub title={`Transform ${i + 1}`} field={base}>
                   <div className="row-grid">
                     <SelectField label="Input token" field={`${base}.input`} value={t.input} onChange={(v) => setTransform(t.row, { input: v as TokenType })} options={INPUTS.map((v) => ({ value: v, label: v }))} />
                     <SelectField label="Output token" field={`${base}.output`} value={t.output} onChange={(v) => setTransform(t.row, { output: v as TokenType })} options={OUTPUTS.map((v) => ({ value: v, label: v }))} />
@@ -375,7 +374,7 @@ export function InstanceFormPage({ name, fromMetadata }: { name?: string; fromMe
                   <Button className="btn btn-small btn-secondary" onClick={() => update({ transforms: f.transforms.filter((x) => x.row !== t.row) })} aria-label={`Remove transform ${i + 1}`}>
                     Remove transform
                   </Button>
-                </fieldset>
+                </Section>
               );
             })}
             <Button className="btn btn-small btn-secondary" onClick={() => update({ transforms: [...f.transforms, transformRow()] })}>
@@ -482,8 +481,7 @@ export function InstanceFormPage({ name, fromMetadata }: { name?: string; fromMe
               {f.oidcTrust.map((t, i) => {
                 const base = `input.oidcTrust[${i}]`;
                 return (
-                  <fieldset key={t.row} className="subsection" data-field={base}>
-                    <legend>Issuer {i + 1}</legend>
+                  <Section key={t.row} sub title={`Issuer ${i + 1}`} field={base}>
                     <TextField label="Issuer (iss)" field={`${base}.issuer`} value={t.issuer} onChange={(v) => setTrust(t.row, { issuer: v })} required />
                     <TextField label="Accepted audiences" field={`${base}.audience`} value={t.audience} onChange={(v) => setTrust(t.row, { audience: v })} required hint="Comma-separated aud values." />
                     <TextField label="Authorized parties" field={`${base}.authorizedParties`} value={t.authorizedParties} onChange={(v) => setTrust(t.row, { authorizedParties: v })} hint="Optional; when set, azp must be one of them." />
@@ -514,7 +512,7 @@ export function InstanceFormPage({ name, fromMetadata }: { name?: string; fromMe
                     <Button className="btn btn-small btn-secondary" onClick={() => update({ oidcTrust: f.oidcTrust.filter((x) => x.row !== t.row) })} aria-label={`Remove issuer ${i + 1}`}>
                       Remove issuer
                     </Button>
-                  </fieldset>
+                  </Section>
                 );
               })}
               <Button className="btn btn-small btn-secondary" onClick={() => update({ oidcTrust: [...f.oidcTrust, trustRow()] })}>

@@ -294,12 +294,12 @@ export function Checkbox(p: FieldProps & { checked: boolean; onChange(v: boolean
 }
 
 /** A fieldset that can carry the server's error for the whole section (`input.oidcTrust: must list…`). */
-export function Section({ title, field, id, children, intro }: { title: string; field?: string; id?: string; children: ReactNode; intro?: ReactNode }) {
+export function Section({ title, field, id, children, intro, sub }: { title: string; field?: string; id?: string; children: ReactNode; intro?: ReactNode; sub?: boolean }) {
   const errors = useContext(FieldErrorsContext);
   const error = field ? errors[field] : undefined;
   const sid = id ?? (field ? fieldId(field) : undefined);
   return (
-    <fieldset className={`section${error ? ' section-invalid' : ''}`} data-field={field} id={sid} aria-describedby={error && sid ? `${sid}-error` : undefined}>
+    <fieldset className={`${sub ? 'subsection' : 'section'}${error ? ' section-invalid' : ''}`} data-field={field} id={sid} aria-describedby={error && sid ? `${sid}-error` : undefined}>
       <legend>{title}</legend>
       {intro && <p className="hint">{intro}</p>}
       {error && (
