@@ -1,8 +1,9 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { issuedToken } from '../lib/issued-memory';
+import { tokenIdUnverified } from '../lib/token-id';
 import { useApi } from '../lib/session';
 import { checkType, type IssuedTokenRecord, type StsInstance } from '../lib/types';
-import { Badge, Button, Dialog, ErrorAlert, Loading, Notice, SelectField, TextArea, TextField, Time, useLoad } from '../ui/components';
+import { Badge, Button, Dialog, ErrorAlert, FieldErrorsProvider, Loading, Notice, SelectField, TextArea, TextField, Time, useLoad } from '../ui/components';
 import { Pager, usePager } from '../ui/pager';
 
 const PAGE = 20;
@@ -19,17 +20,25 @@ function CancelDialog({ record, onClose, onCancelled }: { record: IssuedTokenRec
   const [token, setToken] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  const [fieldError, setFieldError] = useState<string | null>(null);
   const value = token || known?.token || '';
   useEffect(() => {
     setToken('');
     setError(null);
+    setFieldError(null);
   }, [record]);
 
   async function cancel(e: FormEvent) {
     e.preventDefault();
     if (!record) return;
-    setBusy(true);
     setError(null);
+    setFieldError(null);
+    const id = tokenIdUnverified(value);
+    if (id !== undefined && id !== record.tokenId) {
+      setFieldError(`This is token ${id}, not ${record.tokenId}: paste the token of this record.`);
+      return;
+    }
+    setBusy(true);
     try {
       await api('mutation CancelToken($instance: String!, $type: TokenType!, $token: String!) { cancelToken(instance: $instance, type: $type, token: $token) }', {
         instance: record.instance,
@@ -59,7 +68,9 @@ function CancelDialog({ record, onClose, onCancelled }: { record: IssuedTokenRec
               ? 'This tab issued the token, so it is filled in below.'
               : 'Tessera keeps only a hash of each token, so paste the token itself: it is matched exactly, never by its ID.'}
           </p>
-          <TextArea id="cancel-token" label="Token" value={value} onChange={setToken} rows={5} required />
+          <FieldErrorsProvider errors={fieldError ? { token: fieldError } : {}}>
+            <TextArea id="cancel-token" field="token" label="Token" value={value} onChange={setToken} rows={5} required />
+          </FieldErrorsProvider>
           <ErrorAlert error={error} title="Not cancelled." />
           <div className="actions">
             <Button type="submit" className="btn btn-danger" busy={busy} busyLabel="Cancelling…" disabled={!value.trim()}>
