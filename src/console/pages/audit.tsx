@@ -108,11 +108,9 @@ export function AuditPage() {
                 <th scope="col">When</th>
                 <th scope="col">Action</th>
                 <th scope="col">Outcome</th>
-                <th scope="col">Actor</th>
+                <th scope="col">By</th>
                 <th scope="col">Instance</th>
                 <th scope="col">Subject or target</th>
-                <th scope="col">Tokens</th>
-                <th scope="col">Client</th>
                 <th scope="col">Detail</th>
               </tr>
             </thead>
@@ -123,17 +121,19 @@ export function AuditPage() {
                     <Time value={ev.at} />
                   </td>
                   <th scope="row" data-label="Action">
-                    {ev.action}
+                    <span className="action">{ev.action}</span>
+                    {(ev.inputType || ev.outputType) && <div className="muted small tokens">{[ev.inputType, ev.outputType].filter(Boolean).join(' → ')}</div>}
                   </th>
                   <td data-label="Outcome">
                     <Badge tone={ev.outcome === 'OK' ? 'ok' : 'bad'}>{ev.outcome}</Badge>
                   </td>
-                  <td data-label="Actor">{ev.actor ?? <span className="muted">—</span>}</td>
+                  <td data-label="By">
+                    {ev.actor ?? <span className="muted">anonymous</span>}
+                    {ev.clientAddress && <div className="muted small">from {ev.clientAddress}</div>}
+                  </td>
                   <td data-label="Instance">{ev.instance ?? <span className="muted">—</span>}</td>
                   <td data-label="Subject or target">{ev.subject ?? ev.target ?? <span className="muted">—</span>}</td>
-                  <td data-label="Tokens">{ev.inputType || ev.outputType ? [ev.inputType, ev.outputType].filter(Boolean).join(' → ') : <span className="muted">—</span>}</td>
-                  <td data-label="Client">{ev.clientAddress ?? <span className="muted">—</span>}</td>
-                  <td data-label="Detail">
+                  <td data-label="Detail" className="cell-wide">
                     <Detail detail={ev.detail} />
                   </td>
                 </tr>

@@ -529,7 +529,7 @@ export function InstanceFormPage({ name, fromMetadata }: { name?: string; fromMe
             </Section>
           )}
 
-          <div className="actions sticky-actions">
+          <div className="actions">
             <Button type="submit" className="btn btn-primary" busy={saving} busyLabel={editing ? 'Saving…' : 'Publishing…'}>
               {editing ? 'Save changes' : 'Publish instance'}
             </Button>
