@@ -66,7 +66,7 @@ export function App() {
       return;
     }
     main.current?.querySelector<HTMLElement>('h1')?.focus();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // Only a new path or signing in counts as a navigation; `current` is rebuilt on every render.
   }, [path, !!session]);
 
   if (!session) return <SignInPage />;

@@ -38,7 +38,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): AsyncState<
       (data) => n === seq.current && setState({ data, error: null, loading: false }),
       (error: unknown) => n === seq.current && setState((s) => ({ data: s.data, error, loading: false })),
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `load` is a new closure on every render; the caller's `deps` say when it means something new.
   }, [...deps, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
   return { ...state, reload };
@@ -335,7 +335,9 @@ export function Dialog({ open, title, onClose, children, wide }: { open: boolean
     const closed = () => {
       onClose();
       // Back to the control that opened the dialog, as the WAI-ARIA dialog pattern asks.
+      // When the opener went away with what the dialog deleted, the page's heading takes the focus instead.
       if (opener.current instanceof HTMLElement && opener.current.isConnected) opener.current.focus();
+      else document.querySelector<HTMLElement>('main h1')?.focus();
     };
     d.addEventListener('close', closed);
     return () => d.removeEventListener('close', closed);
