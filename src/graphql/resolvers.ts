@@ -275,17 +275,25 @@ export class AdminResolver {
     }
   }
 
-  @Query(() => [AuditEventType], { description: 'Newest first; `first` defaults to 100 (at most 1000).' })
+  @Query(() => [AuditEventType], { description: 'Newest first; `first` defaults to 100 (at most 1000); `after` is an event cursor.' })
   async auditEvents(
     @Ctx() ctx: GqlContext,
     @Arg('instance', () => String, { nullable: true }) instance?: string,
+    @Arg('action', () => String, { nullable: true }) action?: string,
+    @Arg('outcome', () => String, { nullable: true }) outcome?: string,
     @Arg('first', () => Int, { nullable: true }) first?: number,
+    @Arg('after', () => String, { nullable: true }) after?: string,
   ): Promise<AuditEventType[]> {
     requireAdmin(ctx);
     const n = first ?? 100;
     if (!Number.isInteger(n) || n < 1 || n > 1000) throw new BadUserInputError('must be between 1 and 1000', 'first');
-    const rows = await ctx.services.audit.list({ instance: instance ?? undefined, first: n });
-    return rows.map((r) => Object.assign(new AuditEventType(), { ...r, id: undefined }));
+    try {
+      const rows = await ctx.services.audit.list({ instance: instance ?? undefined, action: action ?? undefined, outcome: outcome ?? undefined, first: n, after: after ?? undefined });
+      return rows.map((r) => Object.assign(new AuditEventType(), { ...r, id: undefined, cursor: encodeCursor({ issuedAt: r.at, id: r.id }) }));
+    } catch (e) {
+      if (e instanceof CursorError) throw new BadUserInputError('is not a cursor from a previous page', 'after');
+      throw e;
+    }
   }
 }
 

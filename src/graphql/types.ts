@@ -136,4 +136,5 @@ export class AuditEventType {
   @Field(() => String, { description: 'OK or an error code.' }) outcome!: string;
   @Field(() => String, { nullable: true }) clientAddress?: string;
   @Field(() => GraphQLJSON, { nullable: true }) detail?: unknown;
+  @Field(() => String, { description: 'Pass as `after` to get the next (older) page.' }) cursor!: string;
 }

@@ -17,6 +17,7 @@ import { buildTesseraSchema, LIMITS } from '../graphql/schema.js';
 import { graphqlLimitOptions } from '../graphql/limits.js';
 import { makeFormatError } from '../graphql/format-error.js';
 import { graphiqlAsset, graphiqlPage, graphiqlStartScript } from './graphiql.js';
+import { handleConsole } from './console.js';
 import { handleRestSts } from './rest-sts.js';
 import { metadataRoute } from './metadata.js';
 
@@ -247,8 +248,9 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
       else sendJson(res, 404, restErrorBody('NOT_FOUND', 'No such asset.'));
       return;
     }
+    if (path === '/admin' || path.startsWith('/admin/')) return handleConsole(req, res, path);
     if (path === '/' ) {
-      send(res, 302, '', 'text/plain', { location: '/graphiql' });
+      send(res, 302, '', 'text/plain', { location: '/admin' });
       return;
     }
     let m = /^\/rest-sts\/([a-z0-9][a-z0-9-]{0,62})\/?$/.exec(path);

@@ -162,8 +162,16 @@ export class DbAuditStore implements AuditSink {
     return row;
   }
 
-  async list(filter: { instance?: string; first: number }): Promise<AuditEventEntity[]> {
-    const where = filter.instance ? { instance: filter.instance } : {};
+  /** Newest first; `after` is the cursor of the previous page's last event (encoded like a record cursor). */
+  async list(filter: { instance?: string; action?: string; outcome?: string; first: number; after?: string }): Promise<AuditEventEntity[]> {
+    const where: Record<string, unknown> = {};
+    if (filter.instance) where.instance = filter.instance;
+    if (filter.action) where.action = filter.action;
+    if (filter.outcome) where.outcome = filter.outcome;
+    if (filter.after) {
+      const cur = decodeCursor(filter.after);
+      where.$or = [{ at: { $lt: cur.issuedAt } }, { at: cur.issuedAt, id: { $lt: cur.id } }];
+    }
     return this.db.em().find(AuditEventEntity, where, { orderBy: [{ at: 'desc' }, { id: 'desc' }], limit: filter.first });
   }
 }

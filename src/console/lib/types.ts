@@ -1,0 +1,169 @@
+/** The parts of the GraphQL schema (schema.graphql) the console reads. */
+
+export type TokenType = 'USERNAME' | 'OPENIDCONNECT' | 'X509' | 'SESSION' | 'SAML2' | 'CUSTOM';
+
+export interface Transform {
+  input: TokenType;
+  output: TokenType;
+  invalidateInterimSession: boolean;
+  customInput: string | null;
+  customOutput: string | null;
+}
+
+export interface Saml2Config {
+  issuer: string;
+  spEntityId: string;
+  spAcsUrl: string | null;
+  nameIdFormat: string;
+  attributeMap: Record<string, string>;
+  lifetimeSeconds: number;
+  signAssertion: boolean;
+  signatureAlgorithm: string;
+  signingKeyId: string | null;
+  encryptAssertion: boolean;
+  encryptNameId: boolean;
+  encryptAttributes: boolean;
+  dataEncryptionAlgorithm: string;
+  keyTransportAlgorithm: string;
+  spEncryptionCertificate: string | null;
+  plugins: Record<PluginKind, string | null>;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  audience: string[];
+  authorizedParty: string | null;
+  signatureAlgorithm: string;
+  signingKeyId: string | null;
+  hasClientSecret: boolean;
+  claimMap: Record<string, string>;
+  lifetimeSeconds: number;
+}
+
+export interface OidcTrust {
+  issuer: string;
+  audience: string[];
+  authorizedParties: string[] | null;
+  jwks: unknown;
+  jwksUri: string | null;
+  hasClientSecret: boolean;
+}
+
+export interface X509Trust {
+  caCertificates: string[];
+  offloadHeader: string | null;
+  trustedProxies: string[] | null;
+}
+
+export interface StsInstance {
+  id: string;
+  name: string;
+  transforms: Transform[];
+  persistIssuedTokens: boolean;
+  callerRoles: string[] | null;
+  saml2: Saml2Config | null;
+  oidc: OidcConfig | null;
+  oidcTrust: OidcTrust[] | null;
+  x509Trust: X509Trust | null;
+  createdAt: string;
+  updatedAt: string;
+  endpoints: { rest: string; jwks: string; openidConfiguration: string; samlMetadata: string };
+}
+
+export interface Key {
+  kid: string;
+  algorithm: string;
+  keySize: string;
+  status: 'ACTIVE' | 'PUBLISHED' | 'RETIRED';
+  certificate: string;
+  createdAt: string;
+}
+
+export interface User {
+  id: string;
+  username: string;
+  roles: string[];
+  attributes: Record<string, string | string[]>;
+}
+
+export const PLUGIN_KINDS = ['conditions', 'subject', 'authenticationStatements', 'attributeStatements', 'authorizationDecisionStatements'] as const;
+export type PluginKind = (typeof PLUGIN_KINDS)[number];
+
+export interface SamlPlugin {
+  name: string;
+  statement: PluginKind;
+  builtIn: boolean;
+  description: string | null;
+}
+
+export interface CustomTokenType {
+  tokenType: string;
+  hasValidator: boolean;
+  hasProvider: boolean;
+}
+
+export interface IssuedTokenRecord {
+  tokenId: string;
+  instance: string;
+  subject: string;
+  type: string;
+  issuedAt: string;
+  expiresAt: string;
+  cancelled: boolean;
+  sender: string | null;
+  cursor: string;
+}
+
+export interface AuditEvent {
+  at: string;
+  action: string;
+  actor: string | null;
+  instance: string | null;
+  subject: string | null;
+  target: string | null;
+  inputType: string | null;
+  outputType: string | null;
+  outcome: string;
+  clientAddress: string | null;
+  detail: Record<string, unknown> | null;
+  cursor: string;
+}
+
+export interface TranslatedToken {
+  token: string;
+  type: TokenType;
+  tokenId: string;
+  subject: string;
+  issuedAt: string;
+  expiresAt: string;
+}
+
+export interface TokenValidation {
+  valid: boolean;
+  reason: string | null;
+  subject: string | null;
+  expiresAt: string | null;
+}
+
+export const INSTANCE_FIELDS = `
+  id name persistIssuedTokens callerRoles createdAt updatedAt
+  transforms { input output invalidateInterimSession customInput customOutput }
+  saml2 { issuer spEntityId spAcsUrl nameIdFormat attributeMap lifetimeSeconds signAssertion signatureAlgorithm signingKeyId
+          encryptAssertion encryptNameId encryptAttributes dataEncryptionAlgorithm keyTransportAlgorithm spEncryptionCertificate
+          plugins { conditions subject authenticationStatements attributeStatements authorizationDecisionStatements } }
+  oidc { issuer audience authorizedParty signatureAlgorithm signingKeyId hasClientSecret claimMap lifetimeSeconds }
+  oidcTrust { issuer audience authorizedParties jwks jwksUri hasClientSecret }
+  x509Trust { caCertificates offloadHeader trustedProxies }
+  endpoints { rest jwks openidConfiguration samlMetadata }
+`;
+
+export const KEY_FIELDS = 'kid algorithm keySize status certificate createdAt';
+
+/** The token type validateToken and cancelToken take for an issued token of this output or record type. */
+export function checkType(type: string): 'SAML2' | 'OPENIDCONNECT' | 'CUSTOM' {
+  return type === 'SAML2' || type === 'OPENIDCONNECT' ? type : 'CUSTOM';
+}
+
+export function transformLabel(t: Pick<Transform, 'input' | 'output' | 'customInput' | 'customOutput'>): string {
+  return `${t.customInput ?? t.input} → ${t.customOutput ?? t.output}`;
+}
