@@ -171,7 +171,7 @@ function parseSaml2(v: unknown, plugins: StatementPluginLookup): Saml2Config {
       // The provider's own check of the key it will encrypt to (RSA, at least 2048 bits).
       encryptionSettings(spEncryptionCertificate, dataEncryptionAlgorithm, keyTransportAlgorithm);
     } catch (e) {
-      if (e instanceof EncryptionConfigError) fail(certField, `${e.message.replace(/^spEncryptionCertificate /, '')}; the key transport is RSA-OAEP with an RSA key of at least 2048 bits.`);
+      if (e instanceof EncryptionConfigError) fail(certField, `${e.message.replace(/^spEncryptionCertificate (must hold an RSA key|key is)/, (_m, what: string) => (what === 'key is' ? 'holds a key' : 'must hold an RSA public key'))}: the key transport is RSA-OAEP, with an RSA key of at least 2048 bits.`);
       throw e;
     }
   }
