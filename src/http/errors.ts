@@ -33,6 +33,11 @@ function retryAfter(err: TesseraError): string | undefined {
   return String(after);
 }
 
+/** PingAM's error body for a table code (its status, reason and the message). */
+export function restErrorBody(code: ErrorCode, message: string): Record<string, unknown> {
+  return amError(code, message).body;
+}
+
 /** PingAM's CREST answer for any thrown value. */
 export function restError(err: unknown): HttpAnswer {
   if (err instanceof TesseraError && err.code !== 'INTERNAL') {
