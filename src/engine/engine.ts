@@ -17,6 +17,7 @@ import {
   sanitizeMessage,
   TesseraError,
 } from './errors.js';
+import { actClaim, actDepth, checkDelegation, DEFAULT_MAX_CHAIN_DEPTH, exchangeOf } from './exchange.js';
 import { checkFields } from './fields.js';
 import { INSTANCE_NAME_PATTERN } from './instance-config.js';
 import type { TokenKind } from './kind.js';
@@ -173,7 +174,14 @@ export class Engine implements TokenEngine {
       const now = this.clock.now();
       subject = await inKind.validator!.validate(inFields, { instance: inst, request: req, now });
       let actor: VerifiedSubject | undefined;
-      if (actorKind && actorFields) actor = await actorKind.validator!.validate(actorFields, { instance: inst, request: req, now });
+      if (actorKind && actorFields) {
+        // RFC 8693 §1.1: before the actor token is even read, the instance must allow delegation.
+        if (!exchangeOf(inst.config)?.delegation.allowed) checkDelegation(inst.config, subject, subject, 0);
+        actor = await actorKind.validator!.validate(actorFields, { instance: inst, request: req, now });
+        checkDelegation(inst.config, subject, actor, actDepth(actClaim(subject, actor)));
+      } else if (actDepth(subject.act) > (exchangeOf(inst.config)?.delegation.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH)) {
+        throw new InvalidTokenError('The subject token\'s delegation chain is deeper than this instance allows.');
+      }
       if (transform.invalidateInterimSession && subject.sessionId) {
         // A single-use interim session is ended before the token is issued, and by one request only: concurrent
         // requests that all resolved the session before it ended must not each get a token.
@@ -195,7 +203,8 @@ export class Engine implements TokenEngine {
           'output',
         );
       }
-      const sender = outFields.subjectConfirmation === 'SENDER_VOUCHES' ? (req.caller?.clientId ?? req.caller?.username) : undefined;
+      // Who vouches: the delegation actor, else the authenticated caller of a SENDER_VOUCHES request.
+      const sender = actor?.name ?? (outFields.subjectConfirmation === 'SENDER_VOUCHES' ? (req.caller?.clientId ?? req.caller?.username) : undefined);
       const detail: Record<string, unknown> = { tokenId: issued.tokenId };
       if (sender) detail.sender = sender;
       if (actor) detail.actor = actor.name;

@@ -84,8 +84,9 @@ export class TesseraError extends Error {
 }
 
 export class BadUserInputError extends TesseraError {
-  constructor(message: string, field?: string) {
-    super('BAD_USER_INPUT', field ? `${field}: ${message}` : message, { field });
+  /** `oauthError`: a finer RFC 6749 error than invalid_request for the token endpoint (invalid_target, invalid_scope). */
+  constructor(message: string, field?: string, oauthError?: OAuthErrorCode) {
+    super('BAD_USER_INPUT', field ? `${field}: ${message}` : message, { field, oauthError });
     this.name = 'BadUserInputError';
   }
 }

@@ -3,7 +3,14 @@
  * door and the engine find kinds, fields, configuration sections and metadata here — lookups, not switches.
  * A duplicate name, alias, section or conflicting GraphQL field throws at start.
  */
-import type { ConfigSection, FieldSpec, GqlType, TokenKind } from './kind.js';
+import type { ConfigSection, FieldSpec, GqlType, KindMetadata, TokenKind } from './kind.js';
+
+/** Sections and metadata that belong to no token kind: the engine's own policy (token exchange), a door's. */
+export interface RegistryExtension {
+  readonly name: string;
+  readonly sections?: readonly ConfigSection<any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly metadata?: KindMetadata;
+}
 import { CUSTOM, CUSTOM_TOKEN_TYPE_PATTERN } from './types.js';
 
 export class DuplicateRegistrationError extends Error {
@@ -18,6 +25,23 @@ export class TokenRegistry {
   private readonly aliases = new Map<string, TokenKind>();
   private readonly sectionsByKey = new Map<string, { section: ConfigSection; owner: string }>();
   private readonly graphqlFields = new Map<string, { owner: string; type: string }>();
+  private readonly extensions: RegistryExtension[] = [];
+
+  /** Registers sections and metadata that no kind owns (after the kinds, so kinds' names come first). */
+  registerExtension(ext: RegistryExtension): this {
+    for (const s of ext.sections ?? []) {
+      const taken = this.sectionsByKey.get(s.key);
+      if (taken) throw new DuplicateRegistrationError(`configuration section ${s.key} of ${ext.name} is already registered by ${taken.owner}`);
+    }
+    for (const s of ext.sections ?? []) this.sectionsByKey.set(s.key, { section: s, owner: ext.name });
+    this.extensions.push(ext);
+    return this;
+  }
+
+  /** Everything that contributes metadata: the kinds, then the extensions. */
+  metadataSources(): KindMetadata[] {
+    return [...this.all().map((k) => k.metadata), ...this.extensions.map((e) => e.metadata)].filter((m): m is KindMetadata => m !== undefined);
+  }
 
   /** Registers a kind; throws DuplicateRegistrationError when anything it brings is taken. */
   register(kind: TokenKind): this {

@@ -119,6 +119,8 @@ export interface Caller {
   sessionId?: string;
   /** Set when the caller is an OAuth client (RFC 8693 door). */
   clientId?: string;
+  /** An OAuth client's scopes: what it may request (absent for a session's user). */
+  scopes?: string[];
 }
 
 export type Door = 'graphql' | 'rest' | 'oauth';

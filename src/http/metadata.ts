@@ -36,23 +36,23 @@ export async function metadataRoute(services: Services, name: string, what: stri
   const instance = await services.instances.get(name);
   if (!instance) return notFound(`Unknown instance ${name}.`);
   const ctx = { instance, publicUrl: services.config.publicUrl };
-  const kinds = services.registry.all();
+  const sources = services.registry.metadataSources();
   if (what === 'jwks.json') {
     const keys = new Map<string, Record<string, unknown>>();
-    for (const k of kinds) for (const jwk of (await k.metadata?.jwks?.(ctx)) ?? []) keys.set(String(jwk.kid), jwk);
+    for (const m of sources) for (const jwk of (await m.jwks?.(ctx)) ?? []) keys.set(String(jwk.kid), jwk);
     return json(200, { keys: [...keys.values()] });
   }
   if (what === '.well-known/openid-configuration') {
     const docs: Array<Record<string, unknown>> = [];
-    for (const k of kinds) {
-      const doc = await k.metadata?.discovery?.(ctx);
+    for (const m of sources) {
+      const doc = await m.discovery?.(ctx);
       if (doc) docs.push(doc);
     }
     if (docs.length === 0) return notFound(`Instance ${name} issues no OpenID Connect tokens.`);
     return json(200, mergeDiscovery(docs));
   }
-  for (const k of kinds) {
-    const xml = await k.metadata?.samlMetadata?.(ctx);
+  for (const m of sources) {
+    const xml = await m.samlMetadata?.(ctx);
     if (xml) return { status: 200, body: xml, type: 'application/samlmetadata+xml; charset=utf-8' };
   }
   return notFound(`Instance ${name} issues no SAML 2.0 assertions.`);

@@ -5,8 +5,9 @@
 import type { TokenKind } from '../engine/kind.js';
 import type { IdentityProvider, KeyProvider, ReplayStore } from '../engine/types.js';
 import type { Saml2StatementPlugin } from '../plugins/types.js';
+import { createAccessTokenKind } from './access-token/access-token.kind.js';
 import { createOidcKind } from './oidc/oidc.kind.js';
-import type { OidcValidatorDeps } from './oidc/oidc.validator.js';
+import { createJwtVerifier, type OidcValidatorDeps } from './oidc/oidc.validator.js';
 import { createSaml2Kind } from './saml2/saml2.kind.js';
 import { createSessionKind } from './session/session.kind.js';
 import { createUsernameKind } from './username/username.kind.js';
@@ -26,11 +27,14 @@ export interface KindDeps {
 }
 
 export function builtInKinds(deps: KindDeps): TokenKind[] {
+  // One JWT verifier (and one JWK Set cache per issuer) for ID tokens and access tokens from trusted issuers.
+  const verifier = createJwtVerifier(deps.oidcValidator);
   return [
     createUsernameKind(deps),
     createSessionKind(deps),
-    createOidcKind({ keys: deps.keys, publicUrl: deps.publicUrl, validator: deps.oidcValidator }),
+    createOidcKind({ keys: deps.keys, publicUrl: deps.publicUrl, verifier }),
     createX509Kind(deps),
-    createSaml2Kind({ keys: deps.keys, plugins: deps.samlPlugins, pluginTimeoutMs: deps.pluginTimeoutMs }),
+    createSaml2Kind({ keys: deps.keys, replay: deps.replay, publicUrl: deps.publicUrl, plugins: deps.samlPlugins, pluginTimeoutMs: deps.pluginTimeoutMs }),
+    createAccessTokenKind({ keys: deps.keys, publicUrl: deps.publicUrl, verifier }),
   ];
 }

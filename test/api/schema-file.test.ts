@@ -87,7 +87,7 @@ const TYPES: Record<string, Record<string, string>> = {
 };
 
 const ENUMS: Record<string, string[]> = {
-  TokenType: ['USERNAME', 'OPENIDCONNECT', 'X509', 'SESSION', 'SAML2', 'CUSTOM'],
+  TokenType: ['USERNAME', 'OPENIDCONNECT', 'X509', 'SESSION', 'SAML2', 'ACCESS_TOKEN', 'CUSTOM'],
   SubjectConfirmation: ['BEARER', 'HOLDER_OF_KEY', 'SENDER_VOUCHES'],
 };
 

@@ -4,9 +4,10 @@
 
 /**
  * Claims with a protocol meaning: RFC 7519 §4.1 (iss sub aud exp nbf iat jti), OIDC Core §2 and §3.1.3.6
- * (nonce auth_time azp acr amr at_hash c_hash), OIDC Front/Back-Channel Logout (sid), RFC 7800 (cnf) and
- * OIDC Core §3.3.2.11 (s_hash). A claim map may never produce them, and an input token's values for them never
- * become user attributes: they describe the token, not the user.
+ * (nonce auth_time azp acr amr at_hash c_hash), OIDC Front/Back-Channel Logout (sid), RFC 7800 (cnf), OIDC Core
+ * §3.3.2.11 (s_hash), RFC 8693 §4 (act may_act scope client_id) and RFC 9068 §2.2 (client_id). A claim map may
+ * never produce them, and an input token's values for them never become user attributes: they describe the
+ * token, not the user.
  */
 export const REGISTERED_CLAIMS: ReadonlySet<string> = new Set([
   'iss',
@@ -26,6 +27,10 @@ export const REGISTERED_CLAIMS: ReadonlySet<string> = new Set([
   'at_hash',
   'c_hash',
   's_hash',
+  'act',
+  'may_act',
+  'scope',
+  'client_id',
 ]);
 
 /**

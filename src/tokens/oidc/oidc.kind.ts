@@ -6,7 +6,7 @@
 import type { KindMetadata, MetadataContext, TokenKind } from '../../engine/kind.js';
 import type { KeyProvider } from '../../engine/types.js';
 import { createOidcProvider } from './oidc.provider.js';
-import { createOidcValidator, type OidcValidatorDeps } from './oidc.validator.js';
+import { createOidcValidator, type JwtVerifier } from './oidc.validator.js';
 import { defaultIssuer, oidcOf, oidcSection, oidcTrustSection } from './oidc.config.js';
 
 export const ID_TOKEN_TYPE_URI = 'urn:ietf:params:oauth:token-type:id_token';
@@ -45,13 +45,13 @@ function metadata(deps: { keys: KeyProvider }): KindMetadata {
   };
 }
 
-export function createOidcKind(deps: { keys: KeyProvider; publicUrl: string; validator?: OidcValidatorDeps }): TokenKind {
+export function createOidcKind(deps: { keys: KeyProvider; publicUrl: string; verifier: JwtVerifier }): TokenKind {
   return {
     name: 'OPENIDCONNECT',
     builtIn: true,
     description: 'An OpenID Connect ID token (a signed JWT).',
     tokenTypeUri: ID_TOKEN_TYPE_URI,
-    validator: createOidcValidator(deps.validator),
+    validator: createOidcValidator({ verifier: deps.verifier }),
     provider: createOidcProvider(deps),
     sections: [oidcSection(deps), oidcTrustSection],
     metadata: metadata(deps),

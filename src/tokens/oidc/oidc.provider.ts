@@ -8,7 +8,7 @@
  * - `acr`/`amr` say what the validator observed (VerifiedSubject.authn) instead of being absent;
  * - the header carries `kid` (never an embedded `jwk`), and the keys are published at /sts/<instance>/jwks.json.
  */
-import { randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { BadUserInputError, InternalError } from '../../engine/errors.js';
 import type { KindProvider } from '../../engine/kind.js';
 import type {
@@ -20,8 +20,8 @@ import type {
   VerifiedSubject,
   VerifyIssuedResult,
 } from '../../engine/types.js';
-import { REGISTERED_CLAIMS, UNSAFE_KEYS } from './claims.js';
-import { JWS_SIGNING_ALGORITHMS, parseCompactJws, parseJsonPayload, signJws, signJwsAsync, verifyJwsSignature, type JwsSigningAlgorithm } from './jws.js';
+import { JWS_SIGNING_ALGORITHMS, signJws, signJwsAsync, type JwsSigningAlgorithm } from './jws.js';
+import { actClaim, mappedClaims, toSeconds, verifyIssuedJwt } from './issued-jwt.js';
 import { defaultIssuer, oidcOf, type OidcConfig } from './oidc.config.js';
 
 export { defaultIssuer };
@@ -48,10 +48,6 @@ function oidcFromRest(state: Record<string, unknown>): Record<string, unknown> {
   return nonce === undefined || nonce === null || nonce === '' ? {} : { nonce };
 }
 
-function toSeconds(d: Date): number {
-  return Math.floor(d.getTime() / 1000);
-}
-
 function oidcConfigOf(instance: PublishedInstance): OidcConfig {
   const config = oidcOf(instance.config);
   // Publish-time validation requires `oidc` whenever a transform outputs OPENIDCONNECT, so its absence here is
@@ -70,20 +66,6 @@ function hmacSecret(config: OidcConfig, instanceName: string): Buffer {
     throw new InternalError(`instance ${instanceName}: HS256 needs an oidc.clientSecret of at least 32 bytes`);
   }
   return secret;
-}
-
-/** Mapped user attributes (claimMap: claim → attribute). Lists stay arrays; missing attributes are omitted. */
-function mappedClaims(claimMap: Record<string, string>, attributes: VerifiedSubject['attributes']): Array<[string, string | string[]]> {
-  const out: Array<[string, string | string[]]> = [];
-  for (const [claim, attribute] of Object.entries(claimMap)) {
-    // Publish refuses registered claim names; this keeps a stored config from ever overriding iss/sub/aud/...
-    if (REGISTERED_CLAIMS.has(claim) || UNSAFE_KEYS.has(claim)) continue;
-    if (!Object.hasOwn(attributes, attribute)) continue;
-    const value: unknown = attributes[attribute];
-    if (typeof value === 'string') out.push([claim, value]);
-    else if (Array.isArray(value) && value.every((v) => typeof v === 'string')) out.push([claim, [...value]]);
-  }
-  return out;
 }
 
 export function createOidcProvider(deps: { keys: KeyProvider; publicUrl: string }): KindProvider {
@@ -116,6 +98,9 @@ export function createOidcProvider(deps: { keys: KeyProvider; publicUrl: string 
     if (acr) payload.acr = acr;
     if (amr) payload.amr = amr;
     for (const [claim, value] of mappedClaims(config.claimMap, subject.attributes)) payload[claim] = value;
+    // RFC 8693 §4.1: who acts for the subject (an ID token may carry it too, §4.1 is not limited to access tokens).
+    const act = actClaim(subject, ctx.actor);
+    if (act) payload.act = act;
 
     let token: string;
     if (alg === 'HS256') {
@@ -146,44 +131,20 @@ export function createOidcProvider(deps: { keys: KeyProvider; publicUrl: string 
   ): Promise<VerifyIssuedResult> {
     const config = oidcOf(ctx.instance.config);
     if (!config) return { ok: false, reason: 'UNKNOWN' };
-    if (typeof token !== 'string') return { ok: false, reason: 'MALFORMED' };
-    const parsed = parseCompactJws(token);
-    if (!parsed) return { ok: false, reason: 'MALFORMED' };
-    const { header } = parsed;
-    // RFC 7515 §4.1.11: an extension we do not understand must be rejected; Tessera never emits `crit`.
-    if (header.crit !== undefined) return { ok: false, reason: 'MALFORMED' };
-    // RFC 8725 §3.1: the algorithm is the instance's, never the token's choice.
-    const alg = config.signatureAlgorithm as JwsSigningAlgorithm;
-    if (header.alg !== alg) return { ok: false, reason: 'BAD_SIGNATURE' };
-
-    let key: KeyObject | Buffer | undefined;
-    if (alg === 'HS256') {
-      const secret = config.clientSecret === undefined ? undefined : Buffer.from(config.clientSecret, 'utf8');
-      key = secret && secret.length >= 32 ? secret : undefined;
-    } else {
-      if (typeof header.kid !== 'string') return { ok: false, reason: 'BAD_SIGNATURE' };
-      const candidates = await deps.keys.verificationKeys();
-      key = candidates.find((k) => k.kid === header.kid && k.algorithm === alg)?.publicKey;
-    }
-    if (!key || !verifyJwsSignature(alg, parsed.signingInput, parsed.signature, key)) {
-      return { ok: false, reason: 'BAD_SIGNATURE' };
-    }
-
-    // Only now is the payload authenticated and worth reading.
-    const claims = parseJsonPayload(parsed.payloadBytes);
-    if (!claims) return { ok: false, reason: 'MALFORMED' };
-    // Keys may be shared between instances: iss and aud tell whether this instance issued the token.
-    const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (claims.iss !== issuerOf(ctx.instance, config) || !config.audience.every((a) => aud.includes(a))) {
-      return { ok: false, reason: 'BAD_SIGNATURE' };
-    }
-    const { exp, jti, sub } = claims;
-    if (typeof exp !== 'number' || !Number.isFinite(exp) || typeof jti !== 'string' || typeof sub !== 'string') {
-      return { ok: false, reason: 'MALFORMED' };
-    }
-    // RFC 7519 §4.1.4: the token must not be accepted on or after exp. Our own clock: no skew allowance.
-    if (ctx.checkExpiry && toSeconds(ctx.now) >= exp) return { ok: false, reason: 'EXPIRED' };
-    return { ok: true, tokenId: jti, subject: sub, expiresAt: new Date(exp * 1000) };
+    const secret = config.clientSecret === undefined ? undefined : Buffer.from(config.clientSecret, 'utf8');
+    return verifyIssuedJwt({
+      token,
+      algorithm: config.signatureAlgorithm as JwsSigningAlgorithm,
+      secret,
+      keys: deps.keys,
+      typ: 'JWT',
+      ours(claims) {
+        const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+        return claims.iss === issuerOf(ctx.instance, config) && config.audience.every((a) => aud.includes(a));
+      },
+      now: ctx.now,
+      checkExpiry: ctx.checkExpiry,
+    });
   }
 
   return {

@@ -8,7 +8,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { InternalError, InvalidTokenError } from '../../engine/errors.js';
 import type { KindValidator } from '../../engine/kind.js';
-import type { Attributes, TokenEnvelope, ValidatorContext, VerifiedSubject } from '../../engine/types.js';
+import type { Actor, Attributes, TokenEnvelope, ValidatorContext, VerifiedSubject } from '../../engine/types.js';
 import { AUTHN_CONTEXT_CLASS } from '../authn-context.js';
 import { REGISTERED_CLAIMS, UNSAFE_KEYS } from './claims.js';
 import { fetchJwks, JwksFetchError } from './jwks-fetch.js';
@@ -90,35 +90,35 @@ function isExplicitlyTypedOtherJwt(typ: unknown): boolean {
   return t.endsWith('+jwt');
 }
 
-type JWTPayload = Record<string, unknown> & { sub?: string; iat?: number; exp?: number; nbf?: number; azp?: string; auth_time?: number };
+export type JWTPayload = Record<string, unknown> & { sub?: string; iat?: number; exp?: number; nbf?: number; azp?: string; auth_time?: number };
 
 /** A signature that does not verify with one key (another key with the same kid may still verify it). */
 class SignatureMismatchError extends InvalidTokenError {
-  constructor() {
-    super('The ID token signature does not verify.');
+  constructor(noun: string) {
+    super(`The ${noun} signature does not verify.`);
   }
 }
 
 /** RFC 7519 §4.1 and OIDC Core §2, with API §3's 60 s skew: the claims an ID token must carry and satisfy. */
-function checkClaims(payload: JWTPayload, trust: OidcTrustConfig, now: Date): JWTPayload {
+function checkClaims(payload: JWTPayload, trust: OidcTrustConfig, now: Date, noun: string): JWTPayload {
   for (const claim of ['sub', 'iat', 'exp'] as const) {
-    if (payload[claim] === undefined) throw new InvalidTokenError(`The ID token has no "${claim}" claim.`);
+    if (payload[claim] === undefined) throw new InvalidTokenError(`The ${noun} has no "${claim}" claim.`);
   }
   // RFC 7519 §2 NumericDate, bounded to instants every output can carry (numeric-date.ts).
   for (const claim of ['iat', 'exp', 'nbf', 'auth_time'] as const) {
     const v = payload[claim];
-    if (v !== undefined && !isNumericDate(v)) throw new InvalidTokenError(`The ID token's "${claim}" claim is not a valid NumericDate.`);
+    if (v !== undefined && !isNumericDate(v)) throw new InvalidTokenError(`The ${noun}'s "${claim}" claim is not a valid NumericDate.`);
   }
-  if (payload.iss !== trust.issuer) throw new InvalidTokenError('The ID token comes from an untrusted issuer.');
+  if (payload.iss !== trust.issuer) throw new InvalidTokenError(`The ${noun} comes from an untrusted issuer.`);
   const aud = payload.aud;
-  if (aud === undefined) throw new InvalidTokenError('The ID token has no "aud" claim.');
+  if (aud === undefined) throw new InvalidTokenError(`The ${noun} has no "aud" claim.`);
   const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
   if (!audiences.some((a) => typeof a === 'string' && trust.audience.includes(a))) {
-    throw new InvalidTokenError('The ID token is not meant for this audience.');
+    throw new InvalidTokenError(`The ${noun} is not meant for this audience.`);
   }
   const nowSeconds = Math.floor(now.getTime() / 1000);
-  if ((payload.exp as number) <= nowSeconds - CLOCK_SKEW_SECONDS) throw new InvalidTokenError('The ID token has expired.');
-  if (payload.nbf !== undefined && payload.nbf > nowSeconds + CLOCK_SKEW_SECONDS) throw new InvalidTokenError('The ID token is not valid yet (nbf).');
+  if ((payload.exp as number) <= nowSeconds - CLOCK_SKEW_SECONDS) throw new InvalidTokenError(`The ${noun} has expired.`);
+  if (payload.nbf !== undefined && payload.nbf > nowSeconds + CLOCK_SKEW_SECONDS) throw new InvalidTokenError(`The ${noun} is not valid yet (nbf).`);
   return payload;
 }
 
@@ -136,7 +136,28 @@ export interface OidcValidatorDeps {
   jwksFetchTimeoutMs?: number;
 }
 
-export function createOidcValidator(deps: OidcValidatorDeps = {}): KindValidator {
+/**
+ * What a JWT from a trusted issuer is checked as: an ID token (OIDC Core §2; an explicitly typed `*+jwt` is some
+ * other kind of token and refused) or a JWT access token (RFC 9068 §2.1: `typ` must be `at+jwt`, and only from
+ * an issuer whose trust entry accepts access tokens).
+ */
+export type JwtProfile = 'id_token' | 'access_token';
+
+/** A JWT whose signature verified with its issuer's configured key and whose registered claims hold. */
+export interface VerifiedJwt {
+  payload: JWTPayload;
+  trust: OidcTrustConfig;
+}
+
+export interface JwtVerifier {
+  verify(token: string, ctx: ValidatorContext, profile: JwtProfile): Promise<VerifiedJwt>;
+}
+
+/**
+ * The verifier shared by the OPENIDCONNECT and ACCESS_TOKEN validators: trust entries from `oidcTrust`, one JWK
+ * Set cache per issuer (with the refetch budget of API.md §3), the algorithm bound to the key.
+ */
+export function createJwtVerifier(deps: OidcValidatorDeps = {}): JwtVerifier {
   const fetchImpl = deps.fetch ?? fetch;
   const refetchIntervalMs = deps.jwksRefetchIntervalMs ?? DEFAULT_JWKS_REFETCH_INTERVAL_MS;
   const maxAgeMs = deps.jwksMaxAgeMs ?? DEFAULT_JWKS_MAX_AGE_MS;
@@ -149,7 +170,7 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): KindValidator
     return `${trust.issuer}\n${uri}`;
   }
 
-  async function fetchInto(key: string, uri: string, nowMs: number): Promise<JwkRecord[]> {
+  async function fetchInto(key: string, uri: string, nowMs: number, noun: string): Promise<JwkRecord[]> {
     // Concurrent requests for one issuer share a single fetch.
     let pending = inflight.get(key);
     if (!pending) {
@@ -167,25 +188,25 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): KindValidator
       return await pending;
     } catch (e) {
       const reason = e instanceof JwksFetchError ? e.message : 'the issuer JWK Set could not be fetched';
-      throw new InvalidTokenError(`The ID token cannot be checked: ${reason}.`, e);
+      throw new InvalidTokenError(`The ${noun} cannot be checked: ${reason}.`, e);
     }
   }
 
   /** The issuer's current keys and whether they were fetched for this very request. */
-  async function remoteKeys(trust: OidcTrustConfig, uri: string, nowMs: number): Promise<{ keys: JwkRecord[]; fresh: boolean }> {
+  async function remoteKeys(trust: OidcTrustConfig, uri: string, nowMs: number, noun: string): Promise<{ keys: JwkRecord[]; fresh: boolean }> {
     const key = cacheKey(trust, uri);
     const entry = cache.get(key);
     const age = entry ? nowMs - entry.fetchedAt : Infinity;
     if (entry && age >= 0 && age < maxAgeMs) return { keys: entry.keys, fresh: false };
-    return { keys: await fetchInto(key, uri, nowMs), fresh: true };
+    return { keys: await fetchInto(key, uri, nowMs, noun), fresh: true };
   }
 
   /** On an unknown kid: the refetched keys, or null when this issuer was (re)fetched less than the interval ago. */
-  async function refetchForUnknownKid(trust: OidcTrustConfig, uri: string, nowMs: number): Promise<JwkRecord[] | null> {
+  async function refetchForUnknownKid(trust: OidcTrustConfig, uri: string, nowMs: number, noun: string): Promise<JwkRecord[] | null> {
     const key = cacheKey(trust, uri);
     const entry = cache.get(key);
     if (entry && nowMs - entry.attemptedAt < refetchIntervalMs && nowMs >= entry.attemptedAt) return null;
-    return fetchInto(key, uri, nowMs);
+    return fetchInto(key, uri, nowMs, noun);
   }
 
   function candidatesFor(keys: JwkRecord[], kid: string | undefined, alg: string): { found: boolean; fitting: JwkRecord[] } {
@@ -212,13 +233,13 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): KindValidator
     return key;
   }
 
-  function verifyWith(parsed: ParsedCompactJws, key: KeyObject | Buffer, alg: string, trust: OidcTrustConfig, now: Date): JWTPayload {
+  function verifyWith(parsed: ParsedCompactJws, key: KeyObject | Buffer, alg: string, trust: OidcTrustConfig, now: Date, noun: string): JWTPayload {
     // RFC 7515 §4.1.11: no extension we would have to understand; RFC 7797 unencoded payloads are not ID tokens.
-    if (parsed.header.crit !== undefined || parsed.header.b64 !== undefined) throw new InvalidTokenError('The ID token is malformed.');
-    if (!verifyJwsSignature(alg, parsed.signingInput, parsed.signature, key)) throw new SignatureMismatchError();
+    if (parsed.header.crit !== undefined || parsed.header.b64 !== undefined) throw new InvalidTokenError(`The ${noun} is malformed.`);
+    if (!verifyJwsSignature(alg, parsed.signingInput, parsed.signature, key)) throw new SignatureMismatchError(noun);
     const payload = decodeUnverifiedClaims(parsed);
-    if (!payload) throw new InvalidTokenError('The ID token is malformed.');
-    return checkClaims(payload as JWTPayload, trust, now);
+    if (!payload) throw new InvalidTokenError(`The ${noun} is malformed.`);
+    return checkClaims(payload as JWTPayload, trust, now, noun);
   }
 
   async function verifyWithJwks(
@@ -227,9 +248,10 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): KindValidator
     alg: string,
     trust: OidcTrustConfig,
     now: Date,
+    noun: string,
   ): Promise<JWTPayload> {
     const kid = parsed.header.kid;
-    if (kid !== undefined && typeof kid !== 'string') throw new InvalidTokenError('The ID token header "kid" is malformed.');
+    if (kid !== undefined && typeof kid !== 'string') throw new InvalidTokenError(`The ${noun} header "kid" is malformed.`);
     const nowMs = now.getTime();
     let keys: JwkRecord[];
     let fresh = false;
@@ -237,24 +259,24 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): KindValidator
     if (trust.jwks) {
       keys = Array.isArray(trust.jwks.keys) ? trust.jwks.keys.filter((k) => k !== null && typeof k === 'object') : [];
     } else {
-      ({ keys, fresh } = await remoteKeys(trust, uri as string, nowMs));
+      ({ keys, fresh } = await remoteKeys(trust, uri as string, nowMs, noun));
     }
     let { found, fitting } = candidatesFor(keys, kid, alg);
     // The issuer may have rotated its keys since the last fetch: an unknown kid triggers one refetch, at most
     // once per interval, so a stream of made-up kids cannot turn us into a load generator against the issuer.
     if (!found && kid !== undefined && uri !== undefined && !fresh) {
-      const refetched = await refetchForUnknownKid(trust, uri, nowMs);
+      const refetched = await refetchForUnknownKid(trust, uri, nowMs, noun);
       if (refetched) ({ found, fitting } = candidatesFor(refetched, kid, alg));
     }
     if (!found) {
       throw new InvalidTokenError(
-        kid === undefined ? 'The ID token has no "kid" and the issuer has no single key for its algorithm.' : 'The ID token names an unknown key (kid).',
+        kid === undefined ? `The ${noun} has no "kid" and the issuer has no single key for its algorithm.` : `The ${noun} names an unknown key (kid).`,
       );
     }
     if (fitting.length === 0) {
       throw new InvalidTokenError(
         kid === undefined
-          ? 'The ID token has no "kid" and the issuer has several keys for its algorithm.'
+          ? `The ${noun} has no "kid" and the issuer has several keys for its algorithm.`
           : "The ID token's algorithm does not fit the issuer key it names.",
       );
     }
@@ -269,43 +291,48 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): KindValidator
         continue;
       }
       try {
-        return verifyWith(parsed, key, alg, trust, now);
+        return verifyWith(parsed, key, alg, trust, now, noun);
       } catch (e) {
         lastError = e;
         // Only a signature mismatch is worth trying the next key for; claim failures are final.
         if (!(e instanceof SignatureMismatchError)) break;
       }
     }
-    throw lastError instanceof InvalidTokenError ? lastError : new InvalidTokenError('The ID token signature does not verify.', lastError);
+    throw lastError instanceof InvalidTokenError ? lastError : new InvalidTokenError(`The ${noun} signature does not verify.`, lastError);
   }
 
-  async function validate(input: TokenEnvelope, ctx: ValidatorContext): Promise<VerifiedSubject> {
-    // The engine checked presence and size (engine/fields.ts).
-    const token = input.idToken as string;
-
-    if (token.split('.').length === 5) throw new InvalidTokenError('Encrypted ID tokens (JWE) are not accepted.');
+  async function verify(token: string, ctx: ValidatorContext, profile: JwtProfile): Promise<VerifiedJwt> {
+    const noun = profile === 'id_token' ? 'ID token' : 'access token';
+    if (token.split('.').length === 5) throw new InvalidTokenError(`Encrypted ${noun}s (JWE) are not accepted.`);
     const parsed = parseCompactJws(token);
-    if (!parsed) throw new InvalidTokenError('The ID token is not a compact JWS.');
+    if (!parsed) throw new InvalidTokenError(`The ${noun} is not a compact JWS.`);
     const { header } = parsed;
     const alg = header.alg;
-    if (typeof alg !== 'string') throw new InvalidTokenError('The ID token header has no "alg".');
+    if (typeof alg !== 'string') throw new InvalidTokenError(`The ${noun} header has no "alg".`);
     // RFC 8725 §3.1 / §2.1: an unsigned token is never accepted, whatever the configuration.
-    if (alg.toLowerCase() === 'none') throw new InvalidTokenError('Unsigned ID tokens (alg "none") are not accepted.');
+    if (alg.toLowerCase() === 'none') throw new InvalidTokenError(`Unsigned ${noun}s (alg "none") are not accepted.`);
     for (const name of KEY_BEARING_HEADERS) {
       if (Object.hasOwn(header, name)) {
-        throw new InvalidTokenError(`The ID token header "${name}" is not accepted: keys come from the trust configuration only.`);
+        throw new InvalidTokenError(`The ${noun} header "${name}" is not accepted: keys come from the trust configuration only.`);
       }
     }
-    if (isExplicitlyTypedOtherJwt(header.typ)) {
+    if (profile === 'id_token' && isExplicitlyTypedOtherJwt(header.typ)) {
       throw new InvalidTokenError('The token is typed as another kind of JWT (such as an access token), not an ID token.');
+    }
+    // RFC 9068 §2.1 and §4: a JWT access token is explicitly typed, and one that is not must be refused as one.
+    if (profile === 'access_token' && !isAccessTokenType(header.typ)) {
+      throw new InvalidTokenError('The token is not typed as a JWT access token (typ at+jwt, RFC 9068).');
     }
 
     // Unverified: `iss` only picks the trust entry, whose key then has to verify the whole token.
     const unverified = decodeUnverifiedClaims(parsed);
-    if (!unverified) throw new InvalidTokenError('The ID token payload is not a JSON object.');
+    if (!unverified) throw new InvalidTokenError(`The ${noun} payload is not a JSON object.`);
     const iss = unverified.iss;
     const trust = typeof iss === 'string' ? oidcTrustOf(ctx.instance.config).find((t) => t.issuer === iss) : undefined;
-    if (!trust) throw new InvalidTokenError('The ID token comes from an untrusted issuer.');
+    if (!trust) throw new InvalidTokenError(`The ${noun} comes from an untrusted issuer.`);
+    if (profile === 'access_token' && !trust.acceptAccessTokens) {
+      throw new InvalidTokenError('This instance does not accept access tokens from that issuer (oidcTrust acceptAccessTokens).');
+    }
 
     const sources = [trust.jwks, trust.jwksUri, trust.clientSecret].filter((s) => s !== undefined).length;
     if (sources !== 1) {
@@ -316,60 +343,85 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): KindValidator
     if (trust.clientSecret !== undefined) {
       // RFC 8725 §3.1: a shared secret verifies HMAC only.
       if (!(SYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
-        throw new InvalidTokenError(`The ID token algorithm ${sanitizeAlg(alg)} is not allowed for this issuer (HS256 only).`);
+        throw new InvalidTokenError(`The ${noun} algorithm ${sanitizeAlg(alg)} is not allowed for this issuer (HS256 only).`);
       }
       const secret = Buffer.from(trust.clientSecret, 'utf8');
       // RFC 7518 §3.2: an HS256 key shorter than the hash output is not acceptable.
       if (secret.byteLength < 32) {
         throw new InternalError(`instance ${ctx.instance.config.name}: client secret for ${trust.issuer} is shorter than 32 bytes`);
       }
-      payload = verifyWith(parsed, secret, alg, trust, ctx.now);
+      payload = verifyWith(parsed, secret, alg, trust, ctx.now, noun);
     } else {
       // RFC 8725 §3.1 / §2.1: a public key must never serve as an HMAC secret (HS/RS confusion).
       if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(alg)) {
-        throw new InvalidTokenError(`The ID token algorithm ${sanitizeAlg(alg)} is not allowed for this issuer.`);
+        throw new InvalidTokenError(`The ${noun} algorithm ${sanitizeAlg(alg)} is not allowed for this issuer.`);
       }
-      payload = await verifyWithJwks(token, parsed, alg, trust, ctx.now);
+      payload = await verifyWithJwks(token, parsed, alg, trust, ctx.now, noun);
     }
 
     // Verified from here on; checkClaims saw exp, nbf and the types of iat/nbf/exp. What it leaves out:
     const nowSeconds = ctx.now.getTime() / 1000;
-    if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new InvalidTokenError('The ID token "sub" claim is not valid.');
+    if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new InvalidTokenError(`The ${noun} "sub" claim is not valid.`);
     // The subject is stored with every issued-token record and audit event: no control characters (a NUL is
     // refused by PostgreSQL and cuts SQLite's text short), as for an X.509 subject's CN.
-    if (hasControlCharacters(payload.sub)) throw new InvalidTokenError('The ID token "sub" claim contains control characters.');
+    if (hasControlCharacters(payload.sub)) throw new InvalidTokenError(`The ${noun} "sub" claim contains control characters.`);
     const iat = payload.iat as number;
     // RFC 7519 §4.1.6 with API §3's skew: a token issued in the future was not issued by a sane clock.
-    if (iat > nowSeconds + CLOCK_SKEW_SECONDS) throw new InvalidTokenError('The ID token was issued in the future (iat).');
+    if (iat > nowSeconds + CLOCK_SKEW_SECONDS) throw new InvalidTokenError(`The ${noun} was issued in the future (iat).`);
     const authTime = payload.auth_time;
     // OIDC Core §2: auth_time is when the End-User authenticated, so not after now; its range was checked above.
     if (authTime !== undefined && (!isNumericDate(authTime) || authTime > nowSeconds + CLOCK_SKEW_SECONDS)) {
-      throw new InvalidTokenError('The ID token "auth_time" claim is not valid.');
+      throw new InvalidTokenError(`The ${noun} "auth_time" claim is not valid.`);
     }
-    if (trust.authorizedParties !== undefined) {
+    if (profile === 'id_token' && trust.authorizedParties !== undefined) {
       // OIDC Core §2: azp names the party the token was issued to; the trust entry limits which ones we accept.
       if (typeof payload.azp !== 'string' || !trust.authorizedParties.includes(payload.azp)) {
-        throw new InvalidTokenError('The ID token was issued to a party (azp) this instance does not accept.');
+        throw new InvalidTokenError(`The ${noun} was issued to a party (azp) this instance does not accept.`);
       }
     }
-
-    return {
-      name: payload.sub,
-      // From the token only: an external `sub` that equals a local username must not pick up that user's data.
-      attributes: claimsToAttributes(payload),
-      inputType: 'OPENIDCONNECT',
-      authn: {
-        // OIDC Core §2: auth_time is the original authentication; without it, the token's issue time is the best bound.
-        instant: new Date((typeof authTime === 'number' ? authTime : iat) * 1000),
-        // The upstream issuer authenticated the user and its method is not carried over (its acr/amr are
-        // registered claims, never copied); RFC 8176 has no "federated" value. A SAML AuthnStatement still needs
-        // a class: PingAM's default mapper names PasswordProtectedTransport for OIDC input.
-        assumedContextClass: AUTHN_CONTEXT_CLASS.passwordProtectedTransport,
-      },
-      issuer: trust.issuer,
-    };
+    return { payload, trust };
   }
 
+  return { verify };
+}
+
+/** RFC 9068 §2.1: `at+jwt`, or its full media type (RFC 7515 §4.1.9: case-insensitive, "application/" optional). */
+function isAccessTokenType(typ: unknown): boolean {
+  return typeof typ === 'string' && typ.toLowerCase().replace(/^application\//, '') === 'at+jwt';
+}
+
+/** RFC 8693 §4.1 `act` and §4.4 `may_act` from a verified token, kept when well-formed (else dropped). */
+export function actorClaims(payload: Record<string, unknown>): { act?: Actor; mayAct?: { sub?: string; iss?: string } } {
+  const out: { act?: Actor; mayAct?: { sub?: string; iss?: string } } = {};
+  const act = readActor(payload.act, 0);
+  if (act) out.act = act;
+  const m = payload.may_act;
+  if (m && typeof m === 'object' && !Array.isArray(m)) {
+    const { sub, iss } = m as Record<string, unknown>;
+    const mayAct: { sub?: string; iss?: string } = {};
+    if (typeof sub === 'string' && !hasControlCharacters(sub)) mayAct.sub = sub;
+    if (typeof iss === 'string' && !hasControlCharacters(iss)) mayAct.iss = iss;
+    if (mayAct.sub !== undefined || mayAct.iss !== undefined) out.mayAct = mayAct;
+  }
+  return out;
+}
+
+const MAX_ACTOR_DEPTH = 16;
+
+function readActor(v: unknown, depth: number): Actor | undefined {
+  if (!v || typeof v !== 'object' || Array.isArray(v) || depth >= MAX_ACTOR_DEPTH) return undefined;
+  const { sub, iss, act } = v as Record<string, unknown>;
+  if (typeof sub !== 'string' || sub === '' || hasControlCharacters(sub)) return undefined;
+  const out: Actor = { sub };
+  if (typeof iss === 'string' && !hasControlCharacters(iss)) out.iss = iss;
+  const inner = readActor(act, depth + 1);
+  if (inner) out.act = inner;
+  return out;
+}
+
+/** The OPENIDCONNECT validator: an ID token from an issuer in `oidcTrust`. */
+export function createOidcValidator(deps: OidcValidatorDeps | { verifier: JwtVerifier } = {}): KindValidator {
+  const verifier = 'verifier' in deps ? deps.verifier : createJwtVerifier(deps);
   return {
     fields: [
       {
@@ -382,7 +434,27 @@ export function createOidcValidator(deps: OidcValidatorDeps = {}): KindValidator
       },
     ],
     needs: ['oidcTrust'],
-    validate,
+    async validate(input: TokenEnvelope, ctx: ValidatorContext): Promise<VerifiedSubject> {
+      // The engine checked presence and size (engine/fields.ts).
+      const { payload, trust } = await verifier.verify(input.idToken as string, ctx, 'id_token');
+      const authTime = payload.auth_time;
+      return {
+        name: payload.sub as string,
+        // From the token only: an external `sub` that equals a local username must not pick up that user's data.
+        attributes: claimsToAttributes(payload),
+        inputType: 'OPENIDCONNECT',
+        authn: {
+          // OIDC Core §2: auth_time is the original authentication; without it, the token's issue time is the best bound.
+          instant: new Date((typeof authTime === 'number' ? authTime : (payload.iat as number)) * 1000),
+          // The upstream issuer authenticated the user and its method is not carried over (its acr/amr are
+          // registered claims, never copied); RFC 8176 has no "federated" value. A SAML AuthnStatement still needs
+          // a class: PingAM's default mapper names PasswordProtectedTransport for OIDC input.
+          assumedContextClass: AUTHN_CONTEXT_CLASS.passwordProtectedTransport,
+        },
+        issuer: trust.issuer,
+        ...actorClaims(payload),
+      };
+    },
   };
 }
 

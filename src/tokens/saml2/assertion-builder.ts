@@ -33,6 +33,11 @@ export interface AssertionInput {
   confirmationNotOnOrAfter?: Date;
   /** HOLDER_OF_KEY: the confirmation certificate, base64 DER (SAML profiles 3.1). */
   proofCertificateDer?: string;
+  /**
+   * SENDER_VOUCHES: who vouches (SAML core 2.4.1.1: the NameID inside SubjectConfirmation names the entity
+   * expected to satisfy it) — the actor of an RFC 8693 delegation.
+   */
+  confirmer?: { name: string; issuer?: string };
   /** Replaces the NameID with what it returns (an EncryptedID); gets the NameID as a standalone element. */
   wrapNameId?: (standaloneNameIdXml: string) => string;
   /** Replaces each Attribute with what it returns (an EncryptedAttribute); gets the Attribute standalone. */
@@ -123,7 +128,9 @@ function subjectXml(a: AssertionInput): string {
       break;
     }
     case 'SENDER_VOUCHES':
-      // PingAM's DefaultSubjectProvider: sender-vouches carries no SubjectConfirmationData.
+      // PingAM's DefaultSubjectProvider: sender-vouches carries no SubjectConfirmationData. With a delegation
+      // actor, the actor is named as the confirming entity (SAML core 2.4.1.1).
+      if (a.confirmer) s += nameIdXml({ value: a.confirmer.name, ...(a.confirmer.issuer ? { nameQualifier: a.confirmer.issuer } : {}) }, false);
       break;
   }
   s += '</saml:SubjectConfirmation></saml:Subject>';

@@ -20,6 +20,8 @@ export interface IdpMetadataOptions {
    * refreshes metadata keep accepting assertions issued before a rotation (the usual key rollover practice).
    */
   additionalSigningCertsDer?: string[];
+  /** The certificate partners encrypt assertions to (SAML2 input), published with use="encryption". */
+  encryptionCertDer?: string;
 }
 
 function cleanDer(text: string): string {
@@ -32,7 +34,10 @@ export function buildIdpMetadata(config: Saml2Config, signingCertDer: string, op
   const ders = [cleanDer(signingCertDer), ...(opts.additionalSigningCertsDer ?? []).map(cleanDer)];
   const keyDescriptors = [...new Set(ders)]
     .map((der) => `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="${NS.ds}">${x509DataXml(der)}</ds:KeyInfo></md:KeyDescriptor>`)
-    .join('');
+    .join('') +
+    (opts.encryptionCertDer
+      ? `<md:KeyDescriptor use="encryption"><ds:KeyInfo xmlns:ds="${NS.ds}">${x509DataXml(cleanDer(opts.encryptionCertDer))}</ds:KeyInfo></md:KeyDescriptor>`
+      : '');
   // Schema order within IDPSSODescriptor: KeyDescriptor*, NameIDFormat*, SingleSignOnService+.
   let sso = '';
   if (opts.singleSignOnService) {

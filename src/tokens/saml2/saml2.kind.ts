@@ -1,19 +1,24 @@
 /**
  * SAML2: SAML 2.0 assertions issued by Tessera (saml2.provider.ts, bearer, holder-of-key and sender-vouches,
- * signed and encrypted as configured), the `saml2` section (saml2.config.ts), and the instance's IdP metadata.
+ * signed and encrypted as configured; the `saml2` section), assertions from partner IdPs as input
+ * (saml2.validator.ts; the `saml2Trust` section), and the instance's IdP metadata.
  */
 import type { KindMetadata, MetadataContext, TokenKind } from '../../engine/kind.js';
-import type { KeyProvider } from '../../engine/types.js';
+import type { KeyProvider, ReplayStore } from '../../engine/types.js';
 import type { Saml2StatementPlugin } from '../../plugins/types.js';
 import { buildIdpMetadata } from './metadata.js';
 import { saml2Of, saml2Section, type StatementPluginLookup } from './saml2.config.js';
 import { createSaml2Provider } from './saml2.provider.js';
+import { saml2TrustOf, saml2TrustSection } from './saml2-trust.config.js';
+import { createSaml2Validator, decryptionKey } from './saml2.validator.js';
 import { signatureAlgorithm } from './sign.js';
 
 export const SAML2_TOKEN_TYPE_URI = 'urn:ietf:params:oauth:token-type:saml2';
 
 export interface Saml2KindDeps {
   keys: KeyProvider;
+  replay: ReplayStore;
+  publicUrl: string;
   plugins: StatementPluginLookup & { resolve(name: string): Saml2StatementPlugin | undefined };
   pluginTimeoutMs: number;
 }
@@ -27,10 +32,13 @@ function metadata(deps: Saml2KindDeps): KindMetadata {
       const key = await deps.keys.signingKey(algorithm, saml2.signingKeyId);
       // Rotated-out keys of the same algorithm still verify until retired: list them after the active one.
       const others = saml2.signingKeyId ? [] : ((await deps.keys.publishedCertificates?.(algorithm)) ?? []);
+      // Partners encrypt assertions for SAML2 input to the decryption key (SAML metadata 2.4.1.1 use="encryption").
+      const encryption = saml2TrustOf(instance.config).length > 0 ? (await decryptionKey(deps.keys, instance)).certificateDer : undefined;
       // The metadata schema requires a SingleSignOnService; Tessera's is its REST STS endpoint.
       return buildIdpMetadata(saml2, key.certificateDer, {
         singleSignOnService: { binding: 'urn:tessera:bindings:rest-sts', location: `${publicUrl}/rest-sts/${instance.config.name}` },
         additionalSigningCertsDer: others,
+        ...(encryption ? { encryptionCertDer: encryption } : {}),
       });
     },
   };
@@ -42,8 +50,9 @@ export function createSaml2Kind(deps: Saml2KindDeps): TokenKind {
     builtIn: true,
     description: 'A SAML 2.0 assertion.',
     tokenTypeUri: SAML2_TOKEN_TYPE_URI,
+    validator: createSaml2Validator(deps),
     provider: createSaml2Provider({ keys: deps.keys, resolvePlugin: (n) => deps.plugins.resolve(n), pluginTimeoutMs: deps.pluginTimeoutMs }),
-    sections: [saml2Section(deps)],
+    sections: [saml2Section(deps), saml2TrustSection],
     metadata: metadata(deps),
   };
 }

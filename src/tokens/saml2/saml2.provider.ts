@@ -120,7 +120,8 @@ function samlConfig(instance: PublishedInstance): Saml2Config {
 
 async function issue(deps: Saml2ProviderDeps, subject: VerifiedSubject, output: TokenEnvelope, ctx: ProviderContext): Promise<IssuedToken> {
   const config = samlConfig(ctx.instance);
-  const method = (output.subjectConfirmation as SubjectConfirmationMethod | undefined) ?? 'BEARER';
+  // RFC 8693 delegation: the actor is the sender who vouches for the subject (SAML profiles 3.2).
+  const method = ctx.actor ? 'SENDER_VOUCHES' : ((output.subjectConfirmation as SubjectConfirmationMethod | undefined) ?? 'BEARER');
   if (!METHODS.includes(method)) throw new BadUserInputError('must be BEARER, HOLDER_OF_KEY or SENDER_VOUCHES', 'output.subjectConfirmation');
 
   let proofCertificateDer: string | undefined;
@@ -132,7 +133,7 @@ async function issue(deps: Saml2ProviderDeps, subject: VerifiedSubject, output: 
       throw new BadUserInputError('HOLDER_OF_KEY needs a proof certificate', 'output.proofCertificate');
     }
     proofCertificateDer = parseHolderOfKeyCertificate(given, ctx.now);
-  } else if (method === 'SENDER_VOUCHES' && !ctx.request.caller) {
+  } else if (method === 'SENDER_VOUCHES' && !ctx.request.caller && !ctx.actor) {
     // API.md §2: the sender who vouches must be authenticated, and is recorded as the sender.
     throw new UnauthenticatedError(
       'SENDER_VOUCHES needs an authenticated caller, who is recorded as the sender: send a session from login or /json/authenticate as "Authorization: Bearer <session>" or in the iPlanetDirectoryPro header or cookie, or, at the token endpoint, authenticate as an OAuth client.',
@@ -182,6 +183,7 @@ async function issue(deps: Saml2ProviderDeps, subject: VerifiedSubject, output: 
       confirmationNotOnOrAfter: notOnOrAfter,
       ...(config.spAcsUrl ? { recipient: config.spAcsUrl } : {}),
       ...(proofCertificateDer ? { proofCertificateDer } : {}),
+      ...(ctx.actor ? { confirmer: { name: ctx.actor.name, ...(ctx.actor.issuer ? { issuer: ctx.actor.issuer } : {}) } } : {}),
       ...(encryptParts && config.encryptNameId ? { wrapNameId: (x: string) => encryptNameId(x, enc!) } : {}),
       ...(encryptParts && config.encryptAttributes ? { wrapAttribute: (x: string) => encryptAttribute(x, enc!) } : {}),
     });

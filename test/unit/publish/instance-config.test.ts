@@ -293,7 +293,7 @@ const FAILURES: Case[] = [
   ['transform not an object', (i) => (i.transforms = ['USERNAME|SAML2|true']), 'input.transforms[0]'],
   ['transform unknown key', (i) => (i.transforms[0].invalidate = true), 'input.transforms[0].invalidate'],
   ['transform input missing', (i) => delete i.transforms[0].input, 'input.transforms[0].input'],
-  ['SAML2 as input without a SAML2 validator', (i) => (i.transforms[0].input = 'SAML2'), 'input.transforms[0].input', /no validator is registered for it/],
+  ['SAML2 as input without saml2Trust', (i) => (i.transforms[0].input = 'SAML2'), 'input.saml2Trust', /takes SAML2 input/],
   ['OPENAM as input (a REST alias, not a transform type)', (i) => (i.transforms[0].input = 'OPENAM'), 'input.transforms[0].input'],
   ['lower-case input', (i) => (i.transforms[0].input = 'username'), 'input.transforms[0].input'],
   ['USERNAME as output', (i) => (i.transforms[0].output = 'USERNAME'), 'input.transforms[0].output'],

@@ -1,0 +1,230 @@
+/**
+ * SAML2 input (API.md §7–8): an assertion from a partner IdP listed in `saml2Trust` — as the assertion's XML, an
+ * EncryptedAssertion addressed to this instance (decrypted with its own key), or a samlp:Response carrying one.
+ * The signature is checked strictly (partner-verify.ts); then, from the signed content only: the Issuer is the
+ * trusted one, an Audience is one the entry accepts (SAML core 2.5.1.4), the Conditions' NotBefore and
+ * NotOnOrAfter hold (with 60 s of skew), a bearer SubjectConfirmation carries its SubjectConfirmationData
+ * (SAML profiles 4.1.4.2: NotOnOrAfter, and a Recipient that is one of Tessera's endpoints when present), and the
+ * assertion ID has not been seen before (remembered across restarts and nodes until it expires).
+ * Subject = the NameID; attributes from the AttributeStatements; the authentication instant and class from the
+ * AuthnStatement.
+ */
+import { InvalidTokenError } from '../../engine/errors.js';
+import type { KindValidator } from '../../engine/kind.js';
+import type { Attributes, KeyProvider, Obj, PublishedInstance, ReplayStore, TokenEnvelope, ValidatorContext, VerifiedSubject } from '../../engine/types.js';
+import { AUTHN_CONTEXT_CLASS } from '../authn-context.js';
+import { DecryptionError, decryptElement } from './decrypt.js';
+import { verifyPartnerAssertion } from './partner-verify.js';
+import { saml2Of } from './saml2.config.js';
+import { saml2TrustOf, type Saml2TrustConfig } from './saml2-trust.config.js';
+import { signatureAlgorithm } from './sign.js';
+import { childElements, findAll, isElement, NS, parseStrict, textOf, XmlParseError } from './xml.js';
+import { X509Certificate } from 'node:crypto';
+
+const SKEW_MS = 60_000;
+const PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
+const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
+const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
+/** Bounds what an assertion may hand over as attributes. */
+const MAX_ATTRIBUTES = 256;
+const MAX_VALUES = 256;
+
+export interface Saml2ValidatorDeps {
+  keys: KeyProvider;
+  replay: ReplayStore;
+  publicUrl: string;
+}
+
+/**
+ * The RSA key EncryptedAssertions for an instance are addressed to: its SAML signing key when that is RSA, else
+ * the active RS256 key. The IdP metadata publishes its certificate as the encryption key.
+ */
+export async function decryptionKey(keys: KeyProvider, instance: PublishedInstance) {
+  const saml2 = saml2Of(instance.config);
+  const spec = saml2 ? signatureAlgorithm(saml2.signatureAlgorithm) : undefined;
+  if (spec && !spec.ecdsa) return keys.signingKey(spec.jwsAlgorithm, saml2!.signingKeyId);
+  return keys.signingKey('RS256');
+}
+
+function one(parent: Element, local: string): Element | undefined {
+  const found = childElements(parent).filter((e) => isElement(e, NS.saml, local));
+  return found.length === 1 ? found[0] : undefined;
+}
+
+function time(el: Element, attr: string): number | undefined {
+  const v = el.getAttribute(attr);
+  if (v === null || v === '') return undefined;
+  // xs:dateTime in UTC as SAML core 1.3.3 requires.
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/.test(v)) throw new InvalidTokenError(`The SAML assertion's ${attr} is not a UTC xs:dateTime.`);
+  const t = Date.parse(v);
+  if (!Number.isFinite(t)) throw new InvalidTokenError(`The SAML assertion's ${attr} is not a valid time.`);
+  return t;
+}
+
+/** The Assertion XML to verify: unwrapped from a Response, decrypted from an EncryptedAssertion. */
+async function assertionXml(xml: string, deps: Saml2ValidatorDeps, ctx: ValidatorContext): Promise<string> {
+  let doc: Document;
+  try {
+    doc = parseStrict(xml);
+  } catch (e) {
+    if (e instanceof XmlParseError) throw new InvalidTokenError(`The SAML assertion is not acceptable XML: ${e.message}.`);
+    throw e;
+  }
+  let root = doc.documentElement!;
+  if (isElement(root, PROTOCOL, 'Response')) {
+    // SAML core 3.2.2: a Response that is not Success carries no assertion to act on.
+    const status = childElements(root).find((e) => isElement(e, PROTOCOL, 'Status'));
+    const code = status && childElements(status).find((e) => isElement(e, PROTOCOL, 'StatusCode'));
+    if (code?.getAttribute('Value') !== SUCCESS) throw new InvalidTokenError('The SAML Response is not a success.');
+    const inner = childElements(root).filter((e) => isElement(e, NS.saml, 'Assertion') || isElement(e, NS.saml, 'EncryptedAssertion'));
+    if (inner.length !== 1) throw new InvalidTokenError('The SAML Response must carry exactly one assertion.');
+    if (isElement(inner[0], NS.saml, 'Assertion')) return xml;
+    root = inner[0]!;
+  }
+  if (isElement(root, NS.saml, 'EncryptedAssertion')) {
+    const key = await decryptionKey(deps.keys, ctx.instance);
+    try {
+      return decryptElement(root, key.privateKey);
+    } catch (e) {
+      if (e instanceof DecryptionError) throw new InvalidTokenError(`The EncryptedAssertion cannot be read: ${e.message}.`);
+      throw e;
+    }
+  }
+  if (!isElement(root, NS.saml, 'Assertion')) throw new InvalidTokenError('The token is not a SAML 2.0 assertion.');
+  return xml;
+}
+
+/** Tessera's own endpoints a bearer assertion may be addressed to, and the entry's extra recipients. */
+function acceptableRecipients(deps: Saml2ValidatorDeps, ctx: ValidatorContext, trust: Saml2TrustConfig): Set<string> {
+  const base = deps.publicUrl.replace(/\/+$/, '');
+  const name = ctx.instance.config.name;
+  return new Set([`${base}/sts/${name}/token`, `${base}/token`, `${base}/rest-sts/${name}`, ...(trust.recipients ?? [])]);
+}
+
+function readAttributes(assertion: Element): Attributes {
+  const out: Record<string, string[]> = {};
+  let count = 0;
+  for (const statement of childElements(assertion).filter((e) => isElement(e, NS.saml, 'AttributeStatement'))) {
+    for (const a of childElements(statement).filter((e) => isElement(e, NS.saml, 'Attribute'))) {
+      const name = a.getAttribute('Name') ?? '';
+      // Names become claim and attribute names: no control characters, and no prototype keys.
+      if (!name || /[\u0000-\u001f\u007f]/.test(name) || name === '__proto__' || name.length > 512) continue;
+      if (++count > MAX_ATTRIBUTES) throw new InvalidTokenError(`The SAML assertion carries more than ${MAX_ATTRIBUTES} attributes.`);
+      const values = childElements(a)
+        .filter((e) => isElement(e, NS.saml, 'AttributeValue'))
+        .map((v) => textOf(v))
+        .filter((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(v));
+      if (values.length > MAX_VALUES) throw new InvalidTokenError(`The SAML attribute ${name.slice(0, 64)} has more than ${MAX_VALUES} values.`);
+      (out[name] ??= []).push(...values);
+    }
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.length === 1 ? v[0]! : v]));
+}
+
+export function createSaml2Validator(deps: Saml2ValidatorDeps): KindValidator {
+  return {
+    fields: [
+      {
+        key: 'samlAssertion',
+        rule: 'token',
+        required: true,
+        rest: 'saml2_token',
+        oauth: 'subject_token',
+        graphql: { name: 'samlAssertion', type: 'String', description: 'SAML2: a signed assertion (or EncryptedAssertion, or Response carrying one) from an IdP in saml2Trust, as XML.' },
+      },
+    ],
+    needs: ['saml2Trust'],
+    fromRest: (state: Obj) => (Object.prototype.hasOwnProperty.call(state, 'saml2_token') ? { samlAssertion: state.saml2_token } : {}),
+    async validate(input: TokenEnvelope, ctx: ValidatorContext): Promise<VerifiedSubject> {
+      const xml = await assertionXml(input.samlAssertion as string, deps, ctx);
+      // The unsigned Issuer only picks the trust entry; the signed one must say the same.
+      let unsigned: Document;
+      try {
+        unsigned = parseStrict(xml);
+      } catch (e) {
+        throw new InvalidTokenError(`The SAML assertion is not acceptable XML: ${(e as Error).message}.`);
+      }
+      const unsignedAssertion = findAll(unsigned, NS.saml, 'Assertion')[0];
+      const unsignedIssuer = unsignedAssertion && one(unsignedAssertion, 'Issuer');
+      const trust = saml2TrustOf(ctx.instance.config).find((t) => unsignedIssuer && t.issuer === textOf(unsignedIssuer).trim());
+      if (!trust) throw new InvalidTokenError('The SAML assertion comes from an untrusted issuer.');
+      const keys = trust.certificates.map((pem) => new X509Certificate(pem).publicKey);
+      const verified = verifyPartnerAssertion(xml, keys, trust.signatureAlgorithms);
+      if (!verified.ok) throw new InvalidTokenError(`The SAML assertion signature does not verify: ${verified.reason}.`);
+
+      // From here on only the signed bytes are read.
+      const a = parseStrict(verified.signedXml).documentElement!;
+      if (!isElement(a, NS.saml, 'Assertion') || a.getAttribute('Version') !== '2.0') throw new InvalidTokenError('The signed content is not a SAML 2.0 assertion.');
+      const issuer = one(a, 'Issuer');
+      if (!issuer || textOf(issuer).trim() !== trust.issuer) throw new InvalidTokenError('The signed assertion names another issuer.');
+      const now = ctx.now.getTime();
+      const conditions = one(a, 'Conditions');
+      if (!conditions) throw new InvalidTokenError('The SAML assertion has no Conditions (an audience and a validity period are required).');
+      const notBefore = time(conditions, 'NotBefore');
+      const notOnOrAfter = time(conditions, 'NotOnOrAfter');
+      if (notOnOrAfter === undefined) throw new InvalidTokenError('The SAML assertion has no NotOnOrAfter.');
+      if (notBefore !== undefined && notBefore > now + SKEW_MS) throw new InvalidTokenError('The SAML assertion is not valid yet (NotBefore).');
+      if (notOnOrAfter <= now - SKEW_MS) throw new InvalidTokenError('The SAML assertion has expired (NotOnOrAfter).');
+      // SAML core 2.5.1.4: every AudienceRestriction must be met, and there must be at least one here.
+      const restrictions = childElements(conditions).filter((e) => isElement(e, NS.saml, 'AudienceRestriction'));
+      if (restrictions.length === 0) throw new InvalidTokenError('The SAML assertion names no audience.');
+      for (const r of restrictions) {
+        const audiences = childElements(r).filter((e) => isElement(e, NS.saml, 'Audience')).map((e) => textOf(e).trim());
+        if (!audiences.some((x) => trust.audience.includes(x))) throw new InvalidTokenError('The SAML assertion is not meant for this audience.');
+      }
+
+      const subject = one(a, 'Subject');
+      const nameIdEl = subject && one(subject, 'NameID');
+      if (!nameIdEl) throw new InvalidTokenError('The SAML assertion has no Subject NameID (an EncryptedID is not read).');
+      const name = textOf(nameIdEl).trim();
+      if (!name || name.length > 512 || /[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new InvalidTokenError('The SAML assertion NameID is empty, too long or holds control characters.');
+      const confirmations = childElements(subject!).filter((e) => isElement(e, NS.saml, 'SubjectConfirmation'));
+      const bearer = confirmations.filter((c) => c.getAttribute('Method') === BEARER);
+      if (bearer.length === 0) throw new InvalidTokenError('The SAML assertion has no bearer SubjectConfirmation.');
+      let confirmedUntil = 0;
+      const recipients = acceptableRecipients(deps, ctx, trust);
+      // SAML profiles 4.1.4.2: one bearer confirmation whose data holds is enough.
+      const problems: string[] = [];
+      for (const c of bearer) {
+        const data = one(c, 'SubjectConfirmationData');
+        if (!data) {
+          problems.push('no SubjectConfirmationData');
+          continue;
+        }
+        const until = time(data, 'NotOnOrAfter');
+        const recipient = data.getAttribute('Recipient');
+        if (until === undefined) problems.push('no NotOnOrAfter on the bearer confirmation');
+        else if (until <= now - SKEW_MS) problems.push('the bearer confirmation has expired');
+        else if (data.hasAttribute('NotBefore')) problems.push('a bearer confirmation must not carry NotBefore');
+        else if (recipient !== null && !recipients.has(recipient)) problems.push(`the bearer confirmation is addressed to another recipient`);
+        else {
+          confirmedUntil = Math.max(confirmedUntil, until);
+          continue;
+        }
+      }
+      if (confirmedUntil === 0) throw new InvalidTokenError(`The SAML assertion's bearer confirmation does not hold: ${problems.join('; ')}.`);
+
+      const authn = childElements(a).filter((e) => isElement(e, NS.saml, 'AuthnStatement'))[0];
+      const authnInstant = authn ? time(authn, 'AuthnInstant') : undefined;
+      const classRef = authn && one(authn, 'AuthnContext') && one(one(authn, 'AuthnContext')!, 'AuthnContextClassRef');
+      const issueInstant = time(a, 'IssueInstant');
+      if (issueInstant === undefined) throw new InvalidTokenError('The SAML assertion has no IssueInstant.');
+
+      // Last, so a request refused for another reason does not use up the ID. Remembered while it could be valid.
+      const fresh = await deps.replay.useOnce(`saml2-assertion:${trust.issuer}`, verified.id, new Date(Math.max(notOnOrAfter, confirmedUntil) + SKEW_MS));
+      if (!fresh) throw new InvalidTokenError('The SAML assertion was already used (its ID is accepted once).');
+      return {
+        name,
+        attributes: readAttributes(a),
+        inputType: 'SAML2',
+        authn: {
+          instant: new Date(authnInstant ?? issueInstant),
+          // The partner authenticated the subject; its class is stated again in a SAML output, never as an acr.
+          assumedContextClass: classRef ? textOf(classRef).trim() || AUTHN_CONTEXT_CLASS.unspecified : AUTHN_CONTEXT_CLASS.unspecified,
+        },
+        issuer: trust.issuer,
+      };
+    },
+  };
+}
+
