@@ -19,10 +19,9 @@ import {
 import { IdentityService } from './identity/identity.service.js';
 import { KeyStore } from './keys/key-store.js';
 import { loadOrCreateMasterKeyFile, parseMasterKey } from './keys/master-key.js';
-import { TokenRegistry } from './engine/registry.js';
 import { Engine } from './engine/engine.js';
 import { PublishService } from './publish/publish.service.js';
-import { builtInKinds } from './tokens/index.js';
+import { buildRegistry, builtInKinds } from './tokens/index.js';
 import { BUILT_IN_SAML_PLUGINS } from './tokens/saml2/builtin-statements.js';
 import { loadPlugins } from './plugins/loader.js';
 import { SamlPluginRegistry } from './plugins/registry.js';
@@ -32,6 +31,9 @@ import { systemClock, type Clock } from './engine/types.js';
 import { createHttpApp, type HttpApp } from './http/server.js';
 import { WriteBatcher } from './persistence/write-batcher.js';
 import { DbKeyRecords } from './persistence/key-records.js';
+import { DbClientRecords } from './persistence/client-records.js';
+import { ClientService } from './clients/clients.js';
+import { ClientAuthenticator } from './clients/client-auth.js';
 import type { Services } from './services.js';
 import { loadDemoData } from './seeds.js';
 
@@ -105,9 +107,17 @@ export async function startTessera(config: Config, opts: StartOptions = {}): Pro
     const replay = new DbReplayStore(db);
     const instanceStore = new DbInstanceStore(db);
     const instances = new CachedInstances(instanceStore);
+    const clients = new ClientService(new DbClientRecords(db), {
+      audit,
+      clock,
+      instanceExists: async (name) => (await instanceStore.get(name)) !== null,
+      onChange: () => version.bump(),
+    });
+    const clientAuth = new ClientAuthenticator({ clients, replay, audit, clock });
     version.onChange(() => {
       instances.invalidate();
       keys.invalidate();
+      clients.invalidate();
     });
 
     // Plugins first: publish-time validation needs to know what is loaded.
@@ -117,10 +127,8 @@ export async function startTessera(config: Config, opts: StartOptions = {}): Pro
     const samlPlugins = new SamlPluginRegistry(BUILT_IN_SAML_PLUGINS, loaded.samlPlugins);
 
     // Every token kind registers the same way: the built-ins, kinds handed in by code, and plugins.
-    const registry = new TokenRegistry();
     const kindDeps = { identity, keys, replay, publicUrl: config.publicUrl, samlPlugins, pluginTimeoutMs: config.pluginTimeoutMs };
-    for (const kind of [...builtInKinds(kindDeps), ...(opts.kinds ?? []), ...customTokenKinds(loaded, config.pluginTimeoutMs)]) registry.register(kind);
-    registry.seal();
+    const registry = buildRegistry([...builtInKinds(kindDeps), ...(opts.kinds ?? []), ...customTokenKinds(loaded, config.pluginTimeoutMs)]);
 
     const engine = new Engine({ registry, instances, log: new DbIssuanceLog(writer, issued, audit), identity, clock });
     const publish = new PublishService(instanceStore, version, audit, registry, clock);
@@ -142,7 +150,7 @@ export async function startTessera(config: Config, opts: StartOptions = {}): Pro
     });
     await version.poll();
 
-    const services: Services = { config, log, db, clock, identity, keys, publish, engine, registry, issued, audit, instances, samlPlugins };
+    const services: Services = { config, log, db, clock, identity, keys, publish, engine, registry, issued, audit, instances, samlPlugins, clients, clientAuth };
     const http = await createHttpApp(services);
     cleanup.unshift(() => http.close());
 

@@ -12,6 +12,8 @@ import type { TokenRegistry } from './engine/registry.js';
 import type { Clock } from './engine/types.js';
 import type { SamlPluginRegistry } from './plugins/registry.js';
 import type { CachedInstances, DbAuditStore, DbIssuedTokenStore } from './persistence/stores.js';
+import type { ClientService } from './clients/clients.js';
+import type { ClientAuthenticator } from './clients/client-auth.js';
 
 export interface Services {
   config: Config;
@@ -29,4 +31,7 @@ export interface Services {
   issued: DbIssuedTokenStore;
   audit: DbAuditStore;
   samlPlugins: SamlPluginRegistry;
+  /** OAuth clients of the token endpoint (admin GraphQL), and their authentication at it. */
+  clients: ClientService;
+  clientAuth: ClientAuthenticator;
 }

@@ -158,7 +158,7 @@ export class Engine implements TokenEngine {
     let actorKind: TokenKind | undefined;
     if (opts.actor) {
       actorKind = this.inputKind(opts.actor.type, outType);
-      actorFields = checkFields(opts.actor.type, obj(opts.actor), actorKind.validator!.fields, 'input', req.door);
+      actorFields = checkFields(opts.actor.type, obj(opts.actor), actorKind.validator!.fields, 'actor', req.door);
     }
     return { inKind, outKind, inFields, outFields, actorKind, actorFields };
   }

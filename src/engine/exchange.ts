@@ -5,8 +5,9 @@
  */
 import { absent, fail, get, object, onlyKeys, optionalBoolean, stringList } from './config-toolkit.js';
 import { BadUserInputError, InvalidTokenError } from './errors.js';
-import type { ConfigSection } from './kind.js';
-import type { Actor, InstanceConfig, VerifiedSubject } from './types.js';
+import type { ConfigSection, FieldSpec } from './kind.js';
+import type { RegistryExtension, TokenRegistry } from './registry.js';
+import { CUSTOM, type Actor, type InstanceConfig, type Obj, type VerifiedSubject } from './types.js';
 
 export interface DelegationConfig {
   allowed: boolean;
@@ -122,6 +123,33 @@ export const tokenExchangeSection: ConfigSection<TokenExchangeConfig> = {
 };
 
 /**
+ * The output field every audience-bearing kind shares (ACCESS_TOKEN, OPENIDCONNECT, SAML2): GraphQL
+ * `TokenOutput.audience`, REST `output_token_state.audience`, and what the token endpoint fills from its
+ * `audience` and `resource` parameters.
+ */
+export const AUDIENCE_FIELD: FieldSpec = {
+  key: 'audience',
+  rule: 'textList',
+  max: 16,
+  rest: 'audience',
+  oauth: 'audience',
+  graphql: {
+    name: 'audience',
+    type: { list: 'String' },
+    description:
+      "ACCESS_TOKEN, OPENIDCONNECT, SAML2: the audiences to issue for, each one the instance allows (its tokenExchange audiences and resources, or the output's own configured audience); default the output's configured audience.",
+  },
+};
+
+/** REST `output_token_state.audience`: one string or a list. */
+export function audienceFromRest(state: Obj): Obj {
+  if (!Object.prototype.hasOwnProperty.call(state, 'audience')) return {};
+  const a = state.audience;
+  if (a === undefined || a === null) return {};
+  return { audience: Array.isArray(a) ? a : [a] };
+}
+
+/**
  * The audiences an output may name for this request: what was asked (each allowed by the instance — never any
  * audience a client makes up, the Keycloak CVE-2022-1245 class) or, when nothing was asked, `fallback`.
  * `alsoAllowed` is what the output kind's own configuration already names.
@@ -199,3 +227,50 @@ export function actDepth(act: Actor | undefined): number {
 }
 
 export type { Actor };
+
+/** RFC 8693 §2.1 grant type. */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+/** RFC 8693 §3: a JWT whose `typ` tells which kind it is. */
+export const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
+
+/** The token endpoint of an instance (API.md §7). */
+export const tokenEndpointOf = (publicUrl: string, instance: string): string => `${publicUrl}/sts/${instance}/token`;
+
+/** The RFC 8693 token-type URIs an instance accepts as subject or actor token: its transforms' inputs. */
+export function acceptedTokenTypes(registry: TokenRegistry, config: InstanceConfig): string[] {
+  const out = new Set<string>();
+  for (const t of config.transforms) {
+    const kind = registry.kind(t.input === CUSTOM && t.customInput ? t.customInput : t.input);
+    if (!kind?.tokenTypeUri) continue;
+    out.add(kind.tokenTypeUri);
+    if (kind.jwtTypes?.length) out.add(JWT_TOKEN_TYPE);
+  }
+  return [...out];
+}
+
+/**
+ * The token exchange policy as a registry extension: its configuration section, and the members an instance
+ * with token exchange adds to its openid-configuration (API.md §7).
+ */
+export function tokenExchangeExtension(registry: TokenRegistry): RegistryExtension {
+  return {
+    name: 'TOKEN_EXCHANGE',
+    sections: [tokenExchangeSection],
+    metadata: {
+      async discovery({ instance, publicUrl }) {
+        if (!exchangeOf(instance.config)) return null;
+        const name = instance.config.name;
+        return {
+          issuer: `${publicUrl}/sts/${name}`,
+          token_endpoint: tokenEndpointOf(publicUrl, name),
+          jwks_uri: `${publicUrl}/sts/${name}/jwks.json`,
+          grant_types_supported: [TOKEN_EXCHANGE_GRANT],
+          token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+          token_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'EdDSA'],
+          token_types_supported: acceptedTokenTypes(registry, instance.config),
+          ...(exchangeOf(instance.config)?.scopes?.length ? { scopes_supported: [...exchangeOf(instance.config)!.scopes!] } : {}),
+        };
+      },
+    },
+  };
+}

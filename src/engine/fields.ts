@@ -13,12 +13,13 @@ export const MAX_TOKEN_BYTES = 64 * 1024;
 export const MAX_TEXT_CHARS = 2048;
 const DEFAULT_LIST_MAX = 8;
 
-export type Side = 'input' | 'output';
+/** `actor`: the RFC 8693 actor token, read by an input kind's fields. */
+export type Side = 'input' | 'output' | 'actor';
 
 /** How a field is called at a door. */
 export function fieldLabel(spec: FieldSpec, side: Side, door: Door): string {
+  if (door === 'oauth') return side === 'actor' ? 'actor_token' : (spec.oauth ?? (side === 'input' ? 'subject_token' : spec.key));
   if (door === 'rest') return `${side}_token_state.${spec.rest ?? spec.key}`;
-  if (door === 'oauth') return spec.oauth ?? (side === 'input' ? 'subject_token' : spec.key);
   return `${side}.${spec.graphql?.name ?? spec.key}`;
 }
 

@@ -203,6 +203,13 @@ export interface TokenKind {
   readonly sections?: readonly ConfigSection<any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** RFC 8693 §3 token-type URI. */
   readonly tokenTypeUri?: string;
+  /**
+   * For a JWT kind: the `typ` header values (lower case; '' for none) that make a token sent as
+   * `urn:ietf:params:oauth:token-type:jwt` this kind.
+   */
+  readonly jwtTypes?: readonly string[];
+  /** How the token travels at the token endpoint: SAML as base64url of the XML (RFC 8693 §3). Default as is. */
+  readonly tokenEncoding?: 'base64url';
   readonly metadata?: KindMetadata;
   /**
    * Whether the kind has a GraphQL TokenType value of its own (and its fields in TokenInput/TokenOutput).

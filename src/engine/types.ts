@@ -143,6 +143,8 @@ export interface IssuedToken {
   subject: string;
   issuedAt: Date;
   expiresAt: Date;
+  /** The scope an access token carries (RFC 6749 §3.3), for the token endpoint's `scope` member. */
+  scope?: string;
 }
 
 export type ValidationReason = 'EXPIRED' | 'CANCELLED' | 'BAD_SIGNATURE' | 'UNKNOWN' | 'MALFORMED';

@@ -3,8 +3,8 @@
  * the kinds needs their services only to run, not to describe themselves, so inert stand-ins serve here.
  */
 import type { GraphQLSchema } from 'graphql';
-import { TokenRegistry } from '../engine/registry.js';
-import { builtInKinds, type KindDeps } from '../tokens/index.js';
+import type { TokenRegistry } from '../engine/registry.js';
+import { buildRegistry, builtInKinds, type KindDeps } from '../tokens/index.js';
 import { buildTesseraSchema, printTesseraSchema } from './schema.js';
 
 function inert<T extends object>(what: string): T {
@@ -27,9 +27,7 @@ export function builtInRegistry(): TokenRegistry {
       samlPlugins: { resolve: () => undefined, statementOf: () => undefined },
       pluginTimeoutMs: 2000,
     };
-    registry = new TokenRegistry();
-    for (const k of builtInKinds(deps)) registry.register(k);
-    registry.seal();
+    registry = buildRegistry(builtInKinds(deps));
   }
   return registry;
 }

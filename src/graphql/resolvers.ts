@@ -13,11 +13,15 @@ import type { InstanceRow } from '../persistence/stores.js';
 import { CursorError, encodeCursor } from '../persistence/stores.js';
 import type { UserView } from '../identity/identity.service.js';
 import type { KeyView } from '../keys/key-store.js';
+import type { ClientView } from '../clients/clients.js';
 import { requestContext, requireAdmin, requireCaller, type GqlContext } from './context.js';
 import {
   AuditEventType,
+  CreatedOAuthClientType,
   CustomTokenTypeType,
   IssuedTokenRecordType,
+  OAuthClientInput,
+  OAuthClientType,
   KeyType,
   SamlPluginType,
   SessionType,
@@ -324,9 +328,17 @@ export class TokenResolver {
     @Arg('input', TokenInput, { description: 'The presented token.' }) input: GqlObj,
     @Arg('output', TokenOutput, { description: 'The token to issue.' }) output: GqlObj,
     @Ctx() ctx: GqlContext,
+    @Arg('actor', TokenInput, { nullable: true, description: 'RFC 8693 delegation: the token of who acts for the subject (the instance must allow delegation); the issued JWT carries it in act.' })
+    actor?: GqlObj | null,
   ): Promise<TranslatedTokenType> {
     const { registry } = ctx.services;
-    const t = await ctx.services.engine.translate(instance, envelope(registry, input, 'input'), envelope(registry, output, 'output'), requestContext(ctx));
+    const t = await ctx.services.engine.translate(
+      instance,
+      envelope(registry, input, 'input'),
+      envelope(registry, output, 'output'),
+      requestContext(ctx),
+      actor ? { actor: envelope(registry, actor, 'input') } : {},
+    );
     const enumerated = registry.isEnumerated(t.type);
     return Object.assign(new TranslatedTokenType(), { ...t, type: enumerated ? t.type : CUSTOM, customType: enumerated ? undefined : t.type });
   }
@@ -353,4 +365,47 @@ export class TokenResolver {
   }
 }
 
-export const RESOLVERS = [AuthResolver, UserResolver, InstanceResolver, KeyResolver, AdminResolver, TokenResolver] as const;
+function clientOut(c: ClientView): OAuthClientType {
+  return Object.assign(new OAuthClientType(), { ...c, jwks: c.jwks ?? undefined });
+}
+
+@Resolver()
+export class OAuthClientResolver {
+  @Query(() => [OAuthClientType], { description: 'The OAuth clients of the token endpoint (admin).' })
+  async oauthClients(@Ctx() ctx: GqlContext): Promise<OAuthClientType[]> {
+    requireAdmin(ctx);
+    return (await ctx.services.clients.list()).map(clientOut);
+  }
+
+  @Mutation(() => CreatedOAuthClientType, { description: 'Registers a client (admin); a secret method returns its secret here, once.' })
+  async createOAuthClient(@Arg('input', () => OAuthClientInput) input: OAuthClientInput, @Ctx() ctx: GqlContext): Promise<CreatedOAuthClientType> {
+    const admin = requireAdmin(ctx);
+    const r = await ctx.services.clients.create(plain(input), { actor: admin.username, clientAddress: ctx.clientAddress });
+    return Object.assign(new CreatedOAuthClientType(), { client: clientOut(r.client), clientSecret: r.clientSecret });
+  }
+
+  @Mutation(() => OAuthClientType, { description: 'Replaces a client\'s settings (admin); the secret is kept while the method uses one.' })
+  async updateOAuthClient(
+    @Arg('clientId', () => String) clientId: string,
+    @Arg('input', () => OAuthClientInput) input: OAuthClientInput,
+    @Ctx() ctx: GqlContext,
+  ): Promise<OAuthClientType> {
+    const admin = requireAdmin(ctx);
+    return clientOut(await ctx.services.clients.update(clientId, plain(input), { actor: admin.username, clientAddress: ctx.clientAddress }));
+  }
+
+  @Mutation(() => Boolean, { description: 'Deletes a client (admin); its credentials stop working at once.' })
+  async deleteOAuthClient(@Arg('clientId', () => String) clientId: string, @Ctx() ctx: GqlContext): Promise<boolean> {
+    const admin = requireAdmin(ctx);
+    return ctx.services.clients.delete(clientId, { actor: admin.username, clientAddress: ctx.clientAddress });
+  }
+
+  @Mutation(() => CreatedOAuthClientType, { description: 'A new secret for a secret-method client (admin), shown once; the old one stops working.' })
+  async rotateOAuthClientSecret(@Arg('clientId', () => String) clientId: string, @Ctx() ctx: GqlContext): Promise<CreatedOAuthClientType> {
+    const admin = requireAdmin(ctx);
+    const r = await ctx.services.clients.rotateSecret(clientId, { actor: admin.username, clientAddress: ctx.clientAddress });
+    return Object.assign(new CreatedOAuthClientType(), { client: clientOut(r.client), clientSecret: r.clientSecret });
+  }
+}
+
+export const RESOLVERS = [AuthResolver, UserResolver, InstanceResolver, KeyResolver, AdminResolver, TokenResolver, OAuthClientResolver] as const;

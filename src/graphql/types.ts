@@ -138,3 +138,33 @@ export class AuditEventType {
   @Field(() => GraphQLJSON, { nullable: true }) detail?: unknown;
   @Field(() => String, { description: 'Pass as `after` to get the next (older) page.' }) cursor!: string;
 }
+
+// -------------------------------------------------------------------------------------- OAuth clients
+@ObjectType('OAuthClient', { description: 'A confidential client of the RFC 8693 token endpoint.' })
+export class OAuthClientType {
+  @Field(() => String, { description: 'The client_id.' }) clientId!: string;
+  @Field(() => String, { description: 'client_secret_basic | client_secret_post | private_key_jwt' }) authMethod!: string;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'private_key_jwt: the JWK Set (public keys) that verifies its client assertions.' }) jwks?: unknown;
+  @Field(() => [String], { description: 'The instances whose token endpoint it may use.' }) instances!: string[];
+  @Field(() => [String], { description: 'The scopes it may request (each one the instance issues too).' }) scopes!: string[];
+  @Field(() => [String], { description: "Its roles, which play a session's part for an instance's callerRoles." }) roles!: string[];
+  @Field(() => Boolean, { description: 'Whether it has a secret (never shown again after creation or rotation).' }) hasSecret!: boolean;
+  @Field(() => Date) createdAt!: Date;
+  @Field(() => Date) updatedAt!: Date;
+}
+
+@ObjectType('CreatedOAuthClient', { description: 'A client and, for the secret methods, its new secret: shown this once.' })
+export class CreatedOAuthClientType {
+  @Field(() => OAuthClientType) client!: OAuthClientType;
+  @Field(() => String, { nullable: true, description: 'The client_secret, shown only here; Tessera keeps only its hash.' }) clientSecret?: string;
+}
+
+@InputType('OAuthClientInput', { description: 'An OAuth client of the token endpoint.' })
+export class OAuthClientInput {
+  @Field(() => String, { description: 'The client_id: 1 to 128 of letters, digits and . _ ~ @ : + -.' }) clientId!: string;
+  @Field(() => String, { description: 'client_secret_basic | client_secret_post | private_key_jwt (RFC 7523).' }) authMethod!: string;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'private_key_jwt: a JWK Set of public keys (RSA ≥ 2048, P-256, Ed25519).' }) jwks?: unknown;
+  @Field(() => [String], { description: 'The instances whose token endpoint it may use (published instance names).' }) instances!: string[];
+  @Field(() => [String], { nullable: true, description: 'The scopes it may request. Default none.' }) scopes?: string[];
+  @Field(() => [String], { nullable: true, description: "Its roles, for instances' callerRoles. Default none." }) roles?: string[];
+}

@@ -59,17 +59,19 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
 
 export function send(res: ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}): void {
   if (res.headersSent) return;
-  res.writeHead(status, {
+  const headers: Record<string, string | number> = {
     'content-type': type,
     'content-length': Buffer.byteLength(body),
     'x-content-type-options': 'nosniff',
-    ...extra,
-  });
+  };
+  // Header names are case-insensitive: a door's `Cache-Control` replaces the default rather than doubling it.
+  for (const [k, v] of Object.entries(extra)) headers[k.toLowerCase()] = v;
+  res.writeHead(status, headers);
   res.end(body);
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
-  send(res, status, JSON.stringify(body), 'application/json; charset=utf-8', { 'cache-control': 'no-store', ...extra });
+  send(res, status, JSON.stringify(body), 'application/json; charset=utf-8', { 'cache-control': 'no-store', ...Object.fromEntries(Object.entries(extra).map(([k, v]) => [k.toLowerCase(), v])) });
 }
 
 /** 405 with `Allow`, and a PingAM body whose `code` is the status it comes with. */

@@ -87,8 +87,8 @@ function kindFor(registry: TokenRegistry, type: string, side: 'input' | 'output'
   return { name: type };
 }
 
-function inputEnvelope(registry: TokenRegistry, state: Obj, request: RequestContext): TokenEnvelope {
-  const { name, kind } = kindFor(registry, tokenType(state, 'input_token_state'), 'input');
+function inputEnvelope(registry: TokenRegistry, state: Obj, request: RequestContext, stateName = 'input_token_state'): TokenEnvelope {
+  const { name, kind } = kindFor(registry, tokenType(state, stateName), 'input');
   const v = kind?.validator;
   if (!v) return { type: name };
   return { ...(v.fromRest ? v.fromRest(state, { request }) : readWireFields(state, v.fields, 'rest')), type: name };
@@ -174,7 +174,10 @@ async function dispatch(args: RestStsRequest): Promise<RestStsResponse> {
       const outputState = stateObject(body, 'output_token_state');
       const input = inputEnvelope(registry, inputState, request);
       const output = outputEnvelope(registry, outputState, request, input.type);
-      const issued = await engine.translate(instanceName, input, output, request);
+      // RFC 8693 delegation at this door too: `actor_token_state`, shaped like input_token_state.
+      const actorState = get(body, 'actor_token_state');
+      const actor = actorState === undefined || actorState === null ? undefined : inputEnvelope(registry, stateObject(body, 'actor_token_state'), request, 'actor_token_state');
+      const issued = await engine.translate(instanceName, input, output, request, actor ? { actor } : {});
       return ok({ issued_token: issued.token });
     }
     case 'validate': {

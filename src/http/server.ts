@@ -12,6 +12,7 @@ import { createHealthDoor } from './doors/health.door.js';
 import { createMetadataDoor } from './doors/metadata.door.js';
 import { consoleDoor, graphiqlDoor, rootDoor } from './doors/pages.door.js';
 import { createRestStsDoor } from './doors/rest-sts.door.js';
+import { createTokenDoor } from './doors/token.door.js';
 import { restErrorBody } from './errors.js';
 import { sendJson, type Door } from './kit.js';
 
@@ -33,6 +34,7 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
     consoleDoor,
     rootDoor,
     createRestStsDoor(services),
+    createTokenDoor(services),
     createMetadataDoor(services),
   ];
 

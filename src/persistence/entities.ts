@@ -87,6 +87,19 @@ export class UsedProofEntity {
   expiresAt!: Date;
 }
 
+export class OAuthClientEntity {
+  clientId!: string;
+  authMethod!: string;
+  /** SHA-256 (hex) of the client secret; null for private_key_jwt. */
+  secretHash?: string | null;
+  jwks?: Record<string, unknown> | null;
+  instances!: string[];
+  scopes!: string[];
+  roles!: string[];
+  createdAt!: Date;
+  updatedAt!: Date;
+}
+
 export class MetaEntity {
   key!: string;
   value!: string;
@@ -211,6 +224,22 @@ export const UsedProofSchema = new EntitySchema<UsedProofEntity>({
   },
 });
 
+export const OAuthClientSchema = new EntitySchema<OAuthClientEntity>({
+  class: OAuthClientEntity,
+  tableName: 'oauth_clients',
+  properties: {
+    clientId: { type: 'string', length: 128, primary: true },
+    authMethod: str(32),
+    secretHash: str(64, { nullable: true }),
+    jwks: { type: 'json', nullable: true },
+    instances: { type: 'json' },
+    scopes: { type: 'json' },
+    roles: { type: 'json' },
+    createdAt: date(),
+    updatedAt: date(),
+  },
+});
+
 export const MetaSchema = new EntitySchema<MetaEntity>({
   class: MetaEntity,
   tableName: 'meta',
@@ -229,5 +258,6 @@ export const ALL_SCHEMAS = [
   AuditEventSchema,
   AuthFailureSchema,
   UsedProofSchema,
+  OAuthClientSchema,
   MetaSchema,
 ];

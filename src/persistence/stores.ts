@@ -349,11 +349,25 @@ export class DbInstanceStore implements InstanceStore {
 /** The engine's view of instances: a per-process cache, cleared whenever the configuration version moves. */
 export class CachedInstances {
   private cache = new Map<string, Promise<PublishedInstance | null>>();
+  private every?: Promise<PublishedInstance[]>;
 
   constructor(private readonly store: DbInstanceStore) {}
 
   invalidate(): void {
     this.cache.clear();
+    this.every = undefined;
+  }
+
+  /** Every published instance (POST /token picks one by audience), cached until the configuration changes. */
+  all(): Promise<PublishedInstance[]> {
+    if (!this.every) {
+      const p = this.store.list().then((rows) => rows.map((r) => ({ id: r.id, config: r.config, createdAt: r.createdAt, updatedAt: r.updatedAt })));
+      this.every = p;
+      p.catch(() => {
+        if (this.every === p) this.every = undefined;
+      });
+    }
+    return this.every;
   }
 
   get(name: string): Promise<PublishedInstance | null> {

@@ -3,6 +3,8 @@
  * about itself (engine/kind.ts); adding one is its folder and a line here.
  */
 import type { TokenKind } from '../engine/kind.js';
+import { TokenRegistry } from '../engine/registry.js';
+import { tokenExchangeExtension } from '../engine/exchange.js';
 import type { IdentityProvider, KeyProvider, ReplayStore } from '../engine/types.js';
 import type { Saml2StatementPlugin } from '../plugins/types.js';
 import { createAccessTokenKind } from './access-token/access-token.kind.js';
@@ -37,4 +39,15 @@ export function builtInKinds(deps: KindDeps): TokenKind[] {
     createSaml2Kind({ keys: deps.keys, replay: deps.replay, publicUrl: deps.publicUrl, plugins: deps.samlPlugins, pluginTimeoutMs: deps.pluginTimeoutMs }),
     createAccessTokenKind({ keys: deps.keys, publicUrl: deps.publicUrl, verifier }),
   ];
+}
+
+/**
+ * The registry a server builds: the kinds (built-ins first, then kinds from code and plugins), then what belongs
+ * to no kind (the token exchange policy), sealed.
+ */
+export function buildRegistry(kinds: Iterable<TokenKind>): TokenRegistry {
+  const registry = new TokenRegistry();
+  for (const kind of kinds) registry.register(kind);
+  registry.registerExtension(tokenExchangeExtension(registry));
+  return registry.seal();
 }

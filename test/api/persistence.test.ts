@@ -45,7 +45,7 @@ for (const kind of DB_KINDS) {
           assert.deepEqual(statements.sort(), ['drop table if exists `schema_migrations`', 'drop table if exists `startup_lock`']);
         } else {
           const tables = (await db.knex().raw("select table_name from information_schema.tables where table_schema = current_schema() order by 1")).rows.map((r: { table_name: string }) => r.table_name);
-          for (const t of ['users', 'sessions', 'keys', 'sts_instances', 'issued_tokens', 'audit_events', 'auth_failures', 'used_proofs', 'meta', 'schema_migrations']) {
+          for (const t of ['users', 'sessions', 'keys', 'sts_instances', 'issued_tokens', 'audit_events', 'auth_failures', 'used_proofs', 'oauth_clients', 'meta', 'schema_migrations']) {
             assert.ok(tables.includes(t), t);
           }
         }

@@ -32,6 +32,8 @@ const QUERIES: Record<string, { args: Record<string, string>; type: string }> = 
   customTokenTypes: { args: {}, type: '[CustomTokenType!]!' },
   issuedTokens: { args: { instance: 'String', subject: 'String', first: 'Int', after: 'String' }, type: '[IssuedTokenRecord!]!' },
   auditEvents: { args: { instance: 'String', first: 'Int' }, type: '[AuditEvent!]!' },
+  // API.md §7
+  oauthClients: { args: {}, type: '[OAuthClient!]!' },
 };
 
 const MUTATIONS: Record<string, { args: Record<string, string>; type: string }> = {
@@ -49,6 +51,11 @@ const MUTATIONS: Record<string, { args: Record<string, string>; type: string }> 
   translateToken: { args: { instance: 'String!', input: 'TokenInput!', output: 'TokenOutput!' }, type: 'TranslatedToken!' },
   validateToken: { args: { instance: 'String!', type: 'TokenType!', token: 'String!' }, type: 'TokenValidation!' },
   cancelToken: { args: { instance: 'String!', type: 'TokenType!', token: 'String!' }, type: 'Boolean!' },
+  // API.md §7
+  createOAuthClient: { args: { input: 'OAuthClientInput!' }, type: 'CreatedOAuthClient!' },
+  updateOAuthClient: { args: { clientId: 'String!', input: 'OAuthClientInput!' }, type: 'OAuthClient!' },
+  deleteOAuthClient: { args: { clientId: 'String!' }, type: 'Boolean!' },
+  rotateOAuthClientSecret: { args: { clientId: 'String!' }, type: 'CreatedOAuthClient!' },
 };
 
 /** Object and input types with the fields API.md §3 names (more fields are allowed). */
@@ -70,7 +77,18 @@ const TYPES: Record<string, Record<string, string>> = {
     oidc: 'OidcInput',
     oidcTrust: '[OidcTrustInput!]',
     x509Trust: 'X509TrustInput',
+    // API.md §7
+    tokenExchange: 'TokenExchangeInput',
+    accessToken: 'AccessTokenInput',
+    saml2Trust: '[Saml2TrustInput!]',
   },
+  // API.md §7
+  OAuthClient: { clientId: 'String!', authMethod: 'String!', instances: '[String!]!', scopes: '[String!]!', roles: '[String!]!', hasSecret: 'Boolean!', createdAt: 'DateTime!' },
+  CreatedOAuthClient: { client: 'OAuthClient!', clientSecret: 'String' },
+  OAuthClientInput: { clientId: 'String!', authMethod: 'String!', jwks: 'JSON', instances: '[String!]!', scopes: '[String!]', roles: '[String!]' },
+  TokenExchangeInput: { audiences: '[String!]', resources: '[String!]', scopes: '[String!]', delegation: 'DelegationInput' },
+  DelegationInput: { allowed: 'Boolean', requireMayAct: 'Boolean', maxChainDepth: 'Int' },
+  OidcTrustInput: { acceptAccessTokens: 'Boolean' },
   TransformInput: { input: 'TokenType!', output: 'TokenType!', invalidateInterimSession: 'Boolean', customInput: 'String', customOutput: 'String' },
   TokenInput: {
     type: 'TokenType!',
@@ -82,8 +100,11 @@ const TYPES: Record<string, Record<string, string>> = {
     sessionToken: 'String',
     customType: 'String',
     customToken: 'JSON',
+    // API.md §8
+    accessToken: 'String',
+    samlAssertion: 'String',
   },
-  TokenOutput: { type: 'TokenType!', subjectConfirmation: 'SubjectConfirmation', proofCertificate: 'String', nonce: 'String', customType: 'String' },
+  TokenOutput: { type: 'TokenType!', subjectConfirmation: 'SubjectConfirmation', proofCertificate: 'String', nonce: 'String', customType: 'String', audience: '[String!]', scope: 'String' },
 };
 
 const ENUMS: Record<string, string[]> = {

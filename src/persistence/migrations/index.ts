@@ -6,6 +6,7 @@
 import { m0001Initial } from './0001-initial.js';
 import { m0002UsernameKey } from './0002-username-key.js';
 import { m0003TokenHashIndex } from './0003-token-hash-index.js';
+import { m0004OAuthClients } from './0004-oauth-clients.js';
 
 export interface Migration {
   id: string;
@@ -13,4 +14,4 @@ export interface Migration {
   postgresql: string[];
 }
 
-export const MIGRATIONS: Migration[] = [m0001Initial, m0002UsernameKey, m0003TokenHashIndex];
+export const MIGRATIONS: Migration[] = [m0001Initial, m0002UsernameKey, m0003TokenHashIndex, m0004OAuthClients];

@@ -18,6 +18,8 @@ export function createAccessTokenKind(deps: { keys: KeyProvider; publicUrl: stri
     builtIn: true,
     description: 'An OAuth 2.0 access token: a JWT access token (RFC 9068, typ at+jwt).',
     tokenTypeUri: ACCESS_TOKEN_TYPE_URI,
+    // RFC 9068 §2.1.
+    jwtTypes: ['at+jwt', 'application/at+jwt'],
     validator: createAccessTokenValidator(deps),
     provider: createAccessTokenProvider(deps),
     sections: [accessTokenSection(deps)],

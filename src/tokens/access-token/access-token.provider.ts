@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InternalError } from '../../engine/errors.js';
-import { exchangeOf, grantedScope, requestedAudiences } from '../../engine/exchange.js';
+import { AUDIENCE_FIELD, audienceFromRest, exchangeOf, grantedScope, requestedAudiences } from '../../engine/exchange.js';
 import type { KindProvider } from '../../engine/kind.js';
 import type { IssuedToken, KeyProvider, Obj, ProviderContext, PublishedInstance, TokenEnvelope, VerifiedSubject } from '../../engine/types.js';
 import { defaultIssuer } from '../oidc/oidc.config.js';
@@ -30,13 +30,10 @@ function allowedAudiences(instance: PublishedInstance, config: AccessTokenConfig
   return new Set([...config.audience, ...(ex?.audiences ?? []), ...(ex?.resources ?? [])]);
 }
 
-/** REST `output_token_state.audience` may be one string or a list. */
+/** REST `output_token_state`: `audience` one string or a list, `scope` space-separated. */
 function fromRest(state: Obj): Obj {
-  const own = (k: string) => (Object.prototype.hasOwnProperty.call(state, k) ? state[k] : undefined);
-  const out: Obj = {};
-  const audience = own('audience');
-  if (audience !== undefined && audience !== null) out.audience = Array.isArray(audience) ? audience : [audience];
-  if (own('scope') !== undefined) out.scope = own('scope');
+  const out: Obj = audienceFromRest(state);
+  if (Object.prototype.hasOwnProperty.call(state, 'scope') && state.scope !== undefined) out.scope = state.scope;
   return out;
 }
 
@@ -74,19 +71,12 @@ export function createAccessTokenProvider(deps: { keys: KeyProvider; publicUrl: 
     // RFC 8725 §3.1: one key, one algorithm.
     if (key.algorithm !== config.signatureAlgorithm) throw new InternalError(`signing key ${key.kid} is bound to ${key.algorithm}, not ${config.signatureAlgorithm}`);
     const token = await signJwsAsync({ alg: config.signatureAlgorithm, typ: AT_JWT, kid: key.kid }, payload, key.privateKey, config.signatureAlgorithm);
-    return { token, type: 'ACCESS_TOKEN', tokenId: jti, subject: subject.name, issuedAt: new Date(iat * 1000), expiresAt: new Date(exp * 1000) };
+    return { token, type: 'ACCESS_TOKEN', tokenId: jti, subject: subject.name, issuedAt: new Date(iat * 1000), expiresAt: new Date(exp * 1000), ...(scope !== undefined ? { scope } : {}) };
   }
 
   return {
     fields: [
-      {
-        key: 'audience',
-        rule: 'textList',
-        max: 16,
-        rest: 'audience',
-        oauth: 'audience',
-        graphql: { name: 'audience', type: { list: 'String' }, description: 'ACCESS_TOKEN: the audiences (each one the instance allows); default accessToken.audience.' },
-      },
+      AUDIENCE_FIELD,
       {
         key: 'scope',
         rule: 'text',

@@ -51,6 +51,8 @@ export function createOidcKind(deps: { keys: KeyProvider; publicUrl: string; ver
     builtIn: true,
     description: 'An OpenID Connect ID token (a signed JWT).',
     tokenTypeUri: ID_TOKEN_TYPE_URI,
+    // RFC 7519 §5.1: an ID token's typ is JWT or absent.
+    jwtTypes: ['', 'jwt', 'application/jwt'],
     validator: createOidcValidator({ verifier: deps.verifier }),
     provider: createOidcProvider(deps),
     sections: [oidcSection(deps), oidcTrustSection],

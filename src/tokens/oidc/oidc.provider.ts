@@ -10,6 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BadUserInputError, InternalError } from '../../engine/errors.js';
+import { AUDIENCE_FIELD, audienceFromRest, exchangeOf, requestedAudiences } from '../../engine/exchange.js';
 import type { KindProvider } from '../../engine/kind.js';
 import type {
   IssuedToken,
@@ -45,7 +46,7 @@ function oidcFromRest(state: Record<string, unknown>): Record<string, unknown> {
     );
   }
   const nonce = Object.prototype.hasOwnProperty.call(state, 'nonce') ? state.nonce : undefined;
-  return nonce === undefined || nonce === null || nonce === '' ? {} : { nonce };
+  return { ...audienceFromRest(state), ...(nonce === undefined || nonce === null || nonce === '' ? {} : { nonce }) };
 }
 
 function oidcConfigOf(instance: PublishedInstance): OidcConfig {
@@ -85,7 +86,7 @@ export function createOidcProvider(deps: { keys: KeyProvider; publicUrl: string 
       iss: issuerOf(ctx.instance, config),
       sub: subject.name,
       // Always an array, as PingAM does (AM-STS-NOTES §6), so consumers need one code path.
-      aud: [...config.audience],
+      aud: requestedAudiences(ctx.instance.config, output.audience as string[] | undefined, config.audience, config.audience),
     };
     if (config.authorizedParty) payload.azp = config.authorizedParty;
     payload.iat = iat;
@@ -140,7 +141,9 @@ export function createOidcProvider(deps: { keys: KeyProvider; publicUrl: string 
       typ: 'JWT',
       ours(claims) {
         const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-        return claims.iss === issuerOf(ctx.instance, config) && config.audience.every((a) => aud.includes(a));
+        // The configured audience, or audiences token exchange allowed at issue (requestedAudiences).
+        const allowed = new Set([...config.audience, ...(exchangeOf(ctx.instance.config)?.audiences ?? []), ...(exchangeOf(ctx.instance.config)?.resources ?? [])]);
+        return claims.iss === issuerOf(ctx.instance, config) && aud.length > 0 && aud.every((a) => typeof a === 'string' && allowed.has(a));
       },
       now: ctx.now,
       checkExpiry: ctx.checkExpiry,
@@ -149,6 +152,7 @@ export function createOidcProvider(deps: { keys: KeyProvider; publicUrl: string 
 
   return {
     fields: [
+      AUDIENCE_FIELD,
       {
         key: 'nonce',
         rule: 'text',

@@ -50,6 +50,8 @@ export function createSaml2Kind(deps: Saml2KindDeps): TokenKind {
     builtIn: true,
     description: 'A SAML 2.0 assertion.',
     tokenTypeUri: SAML2_TOKEN_TYPE_URI,
+    // RFC 8693 §3: urn:ietf:params:oauth:token-type:saml2 is the base64url of the assertion XML.
+    tokenEncoding: 'base64url',
     validator: createSaml2Validator(deps),
     provider: createSaml2Provider({ keys: deps.keys, resolvePlugin: (n) => deps.plugins.resolve(n), pluginTimeoutMs: deps.pluginTimeoutMs }),
     sections: [saml2Section(deps), saml2TrustSection],

@@ -9,6 +9,7 @@ import {
   TesseraError,
   UnauthenticatedError,
 } from '../../engine/errors.js';
+import { AUDIENCE_FIELD, audienceFromRest, requestedAudiences } from '../../engine/exchange.js';
 import type { FieldSpec, GqlEnum, KindProvider } from '../../engine/kind.js';
 import type {
   IssuedToken,
@@ -51,6 +52,7 @@ const SUBJECT_CONFIRMATION_ENUM: GqlEnum = {
 };
 
 const FIELDS: readonly FieldSpec[] = [
+  AUDIENCE_FIELD,
   {
     key: 'subjectConfirmation',
     rule: { oneOf: METHODS },
@@ -80,7 +82,7 @@ const HOK_PROOF_MESSAGE = 'If HOLDER_OF_KEY is specified, proofTokenState must a
 function saml2FromRest(state: Obj, ctx: { inputType: string }): Obj {
   const own = (o: Obj, k: string) => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
   const sc = own(state, 'subject_confirmation');
-  const out: Obj = sc === undefined ? {} : { subjectConfirmation: sc };
+  const out: Obj = { ...audienceFromRest(state), ...(sc === undefined ? {} : { subjectConfirmation: sc }) };
   if (sc !== 'HOLDER_OF_KEY') return out;
   const field = 'output_token_state.proof_token_state';
   const proof = own(state, 'proof_token_state');
@@ -156,6 +158,13 @@ async function issue(deps: Saml2ProviderDeps, subject: VerifiedSubject, output: 
     ...(proofCertificateDer !== undefined ? { proofCertificate: proofCertificateDer } : {}),
   });
   const notOnOrAfter = floorToSecond(statements.conditions.notOnOrAfter!);
+  // Requested audiences (GraphQL, REST, the token endpoint's audience/resource) join the AudienceRestriction,
+  // each one the instance allows; the SP's own entity ID is always allowed.
+  const requested = output.audience as string[] | undefined;
+  if (requested && requested.length > 0) {
+    const asked = requestedAudiences(ctx.instance.config, requested, [config.spEntityId, ...(statements.conditions.audiences ?? [])], []);
+    statements.conditions.audiences = [...new Set([...(statements.conditions.audiences ?? []), ...asked])];
+  }
 
   let enc: EncryptionSettings | undefined;
   if (config.encryptAssertion || config.encryptNameId || config.encryptAttributes) {

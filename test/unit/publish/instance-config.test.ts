@@ -10,6 +10,7 @@ import {
   validateInstanceInput as validateWithServices,
 } from '../../../src/engine/instance-config.js';
 import { TokenRegistry } from '../../../src/engine/registry.js';
+import { tokenExchangeExtension } from '../../../src/engine/exchange.js';
 import { builtInKinds } from '../../../src/tokens/index.js';
 import { customTokenKinds } from '../../../src/plugins/custom-tokens.js';
 import type { OidcConfig, OidcTrustConfig } from '../../../src/tokens/oidc/oidc.config.js';
@@ -78,6 +79,7 @@ function registryFor(o: Partial<Options>): TokenRegistry {
       // A name no kind may have (e.g. lower case) is never registered: the server would refuse the plugin.
     }
   }
+  registry.registerExtension(tokenExchangeExtension(registry));
   return registry.seal();
 }
 

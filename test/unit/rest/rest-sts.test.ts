@@ -18,6 +18,7 @@ import {
 } from '../../../src/engine/errors.js';
 import type { IssuedToken, RequestContext, TokenEngine, TokenEnvelope, TokenValidationResult } from '../../../src/engine/types.js';
 import { Engine } from '../../../src/engine/engine.js';
+import { tokenExchangeExtension } from '../../../src/engine/exchange.js';
 import { TokenRegistry } from '../../../src/engine/registry.js';
 import { builtInRegistry } from '../../../src/graphql/default-schema.js';
 import { customTokenKinds } from '../../../src/plugins/custom-tokens.js';
@@ -41,6 +42,7 @@ const REGISTRY = (() => {
     },
     1000,
   )) r.register(k);
+  r.registerExtension(tokenExchangeExtension(r));
   return r.seal();
 })();
 
@@ -263,7 +265,7 @@ const translateRefusals: Array<[string, unknown, number, ErrorCode, (RegExp | st
   ['input token_type lower-case', { input_token_state: { ...USER, token_type: 'username' }, output_token_state: BEARER }, 400, 'BAD_USER_INPUT', /Unsupported input token type/],
   ['input token_type CUSTOM (a reserved name)', { input_token_state: { token_type: 'CUSTOM' }, output_token_state: BEARER }, 400, 'BAD_USER_INPUT'],
   ['output token_type reserved CUSTOM', { input_token_state: USER, output_token_state: { token_type: 'CUSTOM' } }, 400, 'BAD_USER_INPUT', /Unsupported output token type/],
-  ['SAML2 as input without a SAML2 validator', { input_token_state: { token_type: 'SAML2', saml2_token: '<a/>' }, output_token_state: OIDC_OUT }, 400, 'UNSUPPORTED_TRANSFORM', /no validator accepts SAML2 as input/],
+  ['X509 as output (no provider)', { input_token_state: { token_type: 'USERNAME', username: 'u', password: 'p' }, output_token_state: { token_type: 'X509' } }, 400, 'UNSUPPORTED_TRANSFORM', /X509/],
   ['USERNAME as output', { input_token_state: USER, output_token_state: { token_type: 'USERNAME' } }, 400, 'UNSUPPORTED_TRANSFORM'],
   ['OPENAM as output', { input_token_state: USER, output_token_state: { token_type: 'OPENAM' } }, 400, 'UNSUPPORTED_TRANSFORM'],
   ['username missing', { input_token_state: { token_type: 'USERNAME', password: 'p' }, output_token_state: BEARER }, 400, 'BAD_USER_INPUT', /username/],
@@ -366,7 +368,7 @@ test('validate and cancel refusals', async (t) => {
     ['validate SAML2 without saml2_token', 'validate', { validated_token_state: { token_type: 'SAML2', oidc_id_token: 'x' } }, /saml2_token/],
     ['validate OIDC without oidc_id_token', 'validate', { validated_token_state: { token_type: 'OPENIDCONNECT' } }, /oidc_id_token/],
     ['validate custom without token', 'validate', { validated_token_state: { token_type: 'ACME_OUT', value: 'x' } }, /token/],
-    ['validate USERNAME', 'validate', { validated_token_state: { token_type: 'USERNAME', username: 'x' } }, /take OPENIDCONNECT, SAML2 or a custom/],
+    ['validate USERNAME', 'validate', { validated_token_state: { token_type: 'USERNAME', username: 'x' } }, /take OPENIDCONNECT, SAML2, ACCESS_TOKEN or a custom/],
     ['cancel OPENAM', 'cancel', { cancelled_token_state: { token_type: 'OPENAM', session_id: 'x' } }],
     ['cancel CUSTOM literal', 'cancel', { cancelled_token_state: { token_type: 'CUSTOM', token: 'x' } }],
     // What an instance issues, validate accepts: up to 256 KiB, the largest token an instance issues.
