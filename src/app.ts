@@ -146,7 +146,7 @@ export async function startTessera(config: Config, opts: StartOptions = {}): Pro
         log.info('created the admin user', { username: 'admin' });
       }
       await keys.ensureActive('RS256');
-      if (config.demo) demo = await loadDemoData({ identity, publish, instanceStore, db, config, log });
+      if (config.demo) demo = await loadDemoData({ identity, publish, clients, instanceStore, db, config, log });
     });
     await version.poll();
 
@@ -170,7 +170,7 @@ export async function startTessera(config: Config, opts: StartOptions = {}): Pro
 
     let url = config.publicUrl;
     if (opts.listen !== false) url = await http.listen(config.port, config.host);
-    if (demo?.loaded) log.info('loaded demo data', { users: demo.users, instances: demo.instances, demoPki: demo.pki });
+    if (demo?.loaded) log.info('loaded demo data', { users: demo.users, instances: demo.instances, demoPki: demo.pki, demoClients: demo.clients });
     let stopped = false;
     return {
       url,

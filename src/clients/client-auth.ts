@@ -12,8 +12,11 @@ import { CLIENT_ASSERTION_ALGORITHMS } from './client-jwks.js';
 import { secretMatches, type ClientAuthMethod, type ClientRecord, type ClientService } from './clients.js';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-/** How far ahead a client assertion may expire (RFC 7523 §3 leaves it to the server). */
-const MAX_ASSERTION_LIFETIME_S = 600;
+/**
+ * How far ahead a client assertion may expire (RFC 7523 §3 leaves it to the server): an hour, which is what
+ * common client libraries (Authlib) sign by default. Its jti is single use whatever the lifetime.
+ */
+const MAX_ASSERTION_LIFETIME_S = 3600;
 const CLOCK_SKEW_S = 30;
 const ASSERTION_ALGORITHMS = [...new Set(Object.values(CLIENT_ASSERTION_ALGORITHMS).flat())];
 

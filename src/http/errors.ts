@@ -64,8 +64,8 @@ export function oauthError(err: unknown, opts: { basicAuth?: boolean } = {}): Ht
     if (error === 'invalid_client' && opts.basicAuth) headers['WWW-Authenticate'] = 'Basic realm="tessera", charset="UTF-8"';
     const after = retryAfter(err);
     if (after) headers['Retry-After'] = after;
-    // RFC 6749 §5.2: error_description is printable ASCII without " and \.
-    const description = err.message.replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, ' ');
+    // RFC 6749 §5.2: error_description is printable ASCII without " and \ (quotes become ').
+    const description = err.message.replace(/"/g, "'").replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, ' ');
     return { status, headers, body: { error, error_description: description } };
   }
   return { status: 500, headers, body: { error: 'server_error', error_description: INTERNAL_MESSAGE }, internalError: err };

@@ -73,7 +73,7 @@ for (const kind of DB_KINDS) {
         assert.equal(users.filter((u) => u.username === 'admin').length, 1);
         assert.deepEqual(users.map((u) => u.username).sort(), ['admin', 'alice', 'demo']);
         const instances = await starts[1].services.publish.list();
-        assert.deepEqual(instances.map((i) => i.name), ['demo-oidc', 'demo-saml']);
+        assert.deepEqual(instances.map((i) => i.name), ['demo-exchange', 'demo-oidc', 'demo-saml']);
         const rsa = (await starts[2].services.keys.list()).filter((k) => k.algorithm === 'RS256' && k.status === 'ACTIVE');
         assert.equal(rsa.length, 1);
       } finally {

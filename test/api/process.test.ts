@@ -190,7 +190,7 @@ describe('the tessera process (SQLite)', () => {
     const inst = await gql(url, '{ instances { name } }', {}, admin.token);
     assert.equal(inst.errors, undefined, JSON.stringify(inst.errors));
     const names = inst.data.instances.map((i: { name: string }) => i.name).sort();
-    assert.deepEqual(names, ['demo-oidc', 'demo-saml']);
+    assert.deepEqual(names, ['demo-exchange', 'demo-oidc', 'demo-saml']);
     const health = await fetch(`${url}/healthz`);
     assert.equal(health.status, 200);
 
@@ -212,7 +212,7 @@ describe('the tessera process (SQLite)', () => {
     const users = await gql(url, '{ users { username } }', {}, admin.token);
     assert.deepEqual(users.data.users.map((u: { username: string }) => u.username).sort(), ['admin', 'alice', 'demo']);
     const inst = await gql(url, '{ instances { name } }', {}, admin.token);
-    assert.equal(inst.data.instances.length, 2);
+    assert.equal(inst.data.instances.length, 3);
 
     assert.ok(r.child.kill('SIGINT'));
     const exit = await exitWithin(r, 5_000);
