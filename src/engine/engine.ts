@@ -50,6 +50,8 @@ export const MAX_ISSUED_TOKEN_BYTES = 256 * 1024;
 export interface InstanceSource {
   /** The published instance by name, from a cache kept off the per-token path; null when unknown. */
   get(name: string): Promise<PublishedInstance | null>;
+  /** Every instance (cached): how the engine recognises a token one of them issued when it comes back as input. */
+  all?(): Promise<PublishedInstance[]>;
 }
 
 /** Where the engine writes what it issued: the record and its audit event are durable together, or neither is. */
@@ -163,6 +165,45 @@ export class Engine implements TokenEngine {
     return { inKind, outKind, inFields, outFields, actorKind, actorFields };
   }
 
+  private issuers?: { from: PublishedInstance[]; byIssuer: Map<string, PublishedInstance[]> };
+
+  /** Instances by the issuer their tokens name (KindProvider.issuerOf), rebuilt when the instance list changes. */
+  private async instancesIssuing(issuer: string): Promise<PublishedInstance[]> {
+    const all = await this.deps.instances.all?.();
+    if (!all) return [];
+    if (this.issuers?.from !== all) {
+      const byIssuer = new Map<string, PublishedInstance[]>();
+      for (const inst of all) {
+        const seen = new Set<string>();
+        for (const t of inst.config.transforms) {
+          const kind = this.deps.registry.kind(t.output === CUSTOM && t.customOutput ? t.customOutput : t.output);
+          const iss = kind?.provider?.issuerOf?.(inst);
+          if (!iss || seen.has(iss)) continue;
+          seen.add(iss);
+          byIssuer.set(iss, [...(byIssuer.get(iss) ?? []), inst]);
+        }
+      }
+      this.issuers = { from: all, byIssuer };
+    }
+    return this.issuers.byIssuer.get(issuer) ?? [];
+  }
+
+  /**
+   * A token an instance of this server issued and then cancelled is not accepted as input either: the
+   * validator proves the signature, the issued-token record says whether it still stands.
+   */
+  private async refuseCancelled(subject: VerifiedSubject, kind: TokenKind, fields: TokenEnvelope): Promise<void> {
+    if (!subject.issuer) return;
+    const key = kind.validator?.fields.find((f) => f.oauth === 'subject_token')?.key;
+    const token = key ? fields[key] : undefined;
+    if (typeof token !== 'string') return;
+    const hash = tokenHash(token);
+    for (const inst of await this.instancesIssuing(subject.issuer)) {
+      const rec = await this.deps.log.findByHash(inst.id, hash);
+      if (rec?.cancelled) throw new InvalidTokenError('The token was cancelled by the instance that issued it.');
+    }
+  }
+
   async translate(instanceName: string, input: TokenEnvelope, output: TokenEnvelope, req: RequestContext, opts: TranslateOptions = {}): Promise<IssuedToken> {
     const inType = typeof input?.type === 'string' ? input.type : undefined;
     const outType = typeof output?.type === 'string' ? output.type : undefined;
@@ -173,11 +214,13 @@ export class Engine implements TokenEngine {
       const transform = this.findTransform(inst, inKind.name, outKind.name);
       const now = this.clock.now();
       subject = await inKind.validator!.validate(inFields, { instance: inst, request: req, now });
+      await this.refuseCancelled(subject, inKind, inFields);
       let actor: VerifiedSubject | undefined;
       if (actorKind && actorFields) {
         // RFC 8693 §1.1: before the actor token is even read, the instance must allow delegation.
         if (!exchangeOf(inst.config)?.delegation.allowed) checkDelegation(inst.config, subject, subject, 0);
         actor = await actorKind.validator!.validate(actorFields, { instance: inst, request: req, now });
+        await this.refuseCancelled(actor, actorKind, actorFields);
         checkDelegation(inst.config, subject, actor, actDepth(actClaim(subject, actor)));
       } else if (actDepth(subject.act) > (exchangeOf(inst.config)?.delegation.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH)) {
         throw new InvalidTokenError('The subject token\'s delegation chain is deeper than this instance allows.');

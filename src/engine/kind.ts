@@ -114,6 +114,11 @@ export interface KindProvider {
   /** PingAM REST: `output_token_state` → envelope fields (see KindValidator.fromRest). `inputType`: the input kind. */
   fromRest?(state: Obj, ctx: WireContext & { inputType: string }): Obj;
   fromGraphql?(output: Obj): Obj;
+  /**
+   * The issuer this kind's tokens name for an instance (`iss`, the SAML Issuer), so that a token the instance
+   * issued and cancelled is refused when it comes back as input.
+   */
+  issuerOf?(instance: PublishedInstance): string | undefined;
   /** The member of `validated_token_state` / `cancelled_token_state` that carries an issued token (REST). */
   readonly restTokenField?: string;
   /** RFC 8693 §2.2.1: `token_type` of the response (`Bearer` for access tokens, else `N_A`). */

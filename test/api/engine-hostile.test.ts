@@ -137,7 +137,7 @@ for (const db of DB_KINDS) {
       ['SESSION token over 64 KiB', async () => ({ type: 'SESSION', sessionToken: 'x'.repeat(64 * 1024 + 1) }), 'BAD_USER_INPUT'],
       ['USERNAME password over 64 KiB', async () => ({ type: 'USERNAME', username: 'alice', password: 'p'.repeat(64 * 1024 + 1) }), 'BAD_USER_INPUT'],
       ['USERNAME unknown user', async () => ({ type: 'USERNAME', username: 'nobody-here', password: PASSWORD }), 'INVALID_TOKEN'],
-      ['SAML2 as input', async () => ({ type: 'SAML2' }), 'UNSUPPORTED_TRANSFORM'],
+      ['SAML2 as input on an instance with no SAML2 transform', async () => ({ type: 'SAML2', samlAssertion: '<saml:Assertion/>' }), 'UNSUPPORTED_TRANSFORM'],
     ];
     for (const [name, make, code] of table) {
       test(`refused: ${name} → ${code}`, async () => refused(await make(), code));

@@ -426,6 +426,41 @@ for (const db of DB_KINDS) {
       assert.deepEqual(audit.map((e: Record<string, string>) => e.outcome).sort(), ['BAD_USER_INPUT', 'NOT_FOUND', 'OK']);
     });
 
+    test('ACCESS_TOKEN at the other doors: REST in and out, GraphQL in, validate and cancel on both', async () => {
+      const at = (await exchange({ subject_token: idToken(), subject_token_type: TT.idToken, audience: 'api://orders' })).body.access_token as string;
+      const rest = await s.rest(inst, 'translate', {
+        input_token_state: { token_type: 'ACCESS_TOKEN', access_token: at },
+        output_token_state: { token_type: 'ACCESS_TOKEN', audience: ['api://orders'], scope: 'orders.write' },
+      });
+      assert.equal(rest.status, 200, JSON.stringify(rest.body));
+      const issued = rest.body.issued_token as string;
+      const claims = await pyjwtVerify(`${s.url}/sts/${inst}/jwks.json`, issued, 'api://orders', `${s.url}/sts/${inst}`);
+      assert.equal(claims.sub, 'alice');
+      assert.equal(claims.scope, 'orders.write', 'without a client, the instance alone bounds the scope');
+      assert.equal(claims.client_id, inst, 'an anonymous caller: the instance is the client');
+      const gql = await s.gql(
+        'mutation($i:String!,$in:TokenInput!,$out:TokenOutput!){ translateToken(instance:$i, input:$in, output:$out){ token type } }',
+        { i: inst, in: { type: 'ACCESS_TOKEN', accessToken: issued }, out: { type: 'OPENIDCONNECT', audience: ['rp-client'] } },
+      );
+      assert.equal(ok(gql).translateToken.type, 'OPENIDCONNECT');
+      // An ID token is not an access token at the GraphQL door either.
+      const wrong = await s.gql(
+        'mutation($i:String!,$in:TokenInput!,$out:TokenOutput!){ translateToken(instance:$i, input:$in, output:$out){ token } }',
+        { i: inst, in: { type: 'ACCESS_TOKEN', accessToken: idToken() }, out: { type: 'ACCESS_TOKEN' } },
+      );
+      assert.equal(wrong.errors?.[0]?.extensions?.code, 'INVALID_TOKEN');
+
+      const v = await s.rest(inst, 'validate', { validated_token_state: { token_type: 'ACCESS_TOKEN', access_token: issued } });
+      assert.deepEqual([v.status, v.body], [200, { token_valid: true }]);
+      const c = await s.rest(inst, 'cancel', { cancelled_token_state: { token_type: 'ACCESS_TOKEN', access_token: issued } });
+      assert.equal(c.status, 200, JSON.stringify(c.body));
+      const after = ok(await s.gql('mutation($i:String!,$t:String!){ validateToken(instance:$i, type: ACCESS_TOKEN, token:$t){ valid reason } }', { i: inst, t: issued })).validateToken;
+      assert.deepEqual(after, { valid: false, reason: 'CANCELLED' });
+      // A cancelled access token no longer exchanges.
+      const again = await exchange({ subject_token: issued, subject_token_type: TT.accessToken });
+      assert.equal(again.body.error, 'invalid_grant');
+    });
+
     test('delegation over GraphQL and PingAM REST: the same engine, the same act', async () => {
       const actor = idp.sign(idp.claims('tessera', { sub: 'svc-orders' }));
       const g = await s.gql(

@@ -87,6 +87,10 @@ export function createAccessTokenProvider(deps: { keys: KeyProvider; publicUrl: 
       },
     ],
     needs: ['accessToken'],
+    issuerOf: (instance) => {
+      const config = accessTokenOf(instance.config);
+      return config ? issuerOf(instance, config) : undefined;
+    },
     restTokenField: 'access_token',
     oauthTokenType: 'Bearer',
     fromRest,

@@ -162,6 +162,10 @@ export function createOidcProvider(deps: { keys: KeyProvider; publicUrl: string 
       },
     ],
     needs: ['oidc'],
+    issuerOf: (instance) => {
+      const config = oidcOf(instance.config);
+      return config ? issuerOf(instance, config) : undefined;
+    },
     restTokenField: 'oidc_id_token',
     oauthTokenType: 'N_A',
     fromRest: oidcFromRest,

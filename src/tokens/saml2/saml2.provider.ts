@@ -106,6 +106,7 @@ export function createSaml2Provider(deps: Saml2ProviderDeps): KindProvider {
   return {
     fields: FIELDS,
     needs: ['saml2'],
+    issuerOf: (instance) => saml2Of(instance.config)?.issuer,
     restTokenField: 'saml2_token',
     oauthTokenType: 'N_A',
     fromRest: saml2FromRest,
