@@ -9,6 +9,7 @@
 import type { KeyObject } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { EcdsaSha256, signatureAlgorithm } from './sign.js';
+import { MAX_ISSUED_TOKEN_BYTES as ISSUED_XML_BYTES } from '../../engine/engine.js';
 import { ALG, ASSERTION_ID_PATTERN, childElements, findAll, isElement, NS, parseStrict, textOf } from './xml.js';
 
 export type StrictVerifyResult =
@@ -37,7 +38,8 @@ export function verifyIssuedAssertion(xml: string, algorithmUri: string, keys: r
 function verifyInner(xml: string, algorithmUri: string, keys: readonly VerificationKey[]): StrictVerifyResult {
   let doc: Document;
   try {
-    doc = parseStrict(xml);
+    // What this instance issued may be larger than what it accepts as input (engine MAX_ISSUED_TOKEN_BYTES).
+    doc = parseStrict(xml, { maxBytes: ISSUED_XML_BYTES });
   } catch (e) {
     return { kind: 'malformed', detail: (e as Error).message };
   }
@@ -146,7 +148,7 @@ function checkSignatureShape(signature: Element, id: string, sigAlg: string, dig
 function readSigned(signedXml: string, expectedId: string): StrictVerifyResult {
   let doc: Document;
   try {
-    doc = parseStrict(signedXml);
+    doc = parseStrict(signedXml, { maxBytes: ISSUED_XML_BYTES });
   } catch (e) {
     return { kind: 'bad-signature', detail: `signed content unreadable: ${(e as Error).message}` };
   }
