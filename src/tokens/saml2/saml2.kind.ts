@@ -2,6 +2,7 @@
  * SAML2: SAML 2.0 assertions issued by Tessera (saml2.provider.ts, bearer, holder-of-key and sender-vouches,
  * signed and encrypted as configured), the `saml2` section (saml2.config.ts), and the instance's IdP metadata.
  */
+import { restStsPath } from '../../engine/instance-config.js';
 import type { KindMetadata, MetadataContext, TokenKind } from '../../engine/kind.js';
 import type { KeyProvider } from '../../engine/types.js';
 import type { Saml2StatementPlugin } from '../../plugins/types.js';
@@ -29,7 +30,7 @@ function metadata(deps: Saml2KindDeps): KindMetadata {
       const others = saml2.signingKeyId ? [] : ((await deps.keys.publishedCertificates?.(algorithm)) ?? []);
       // The metadata schema requires a SingleSignOnService; Tessera's is its REST STS endpoint.
       return buildIdpMetadata(saml2, key.certificateDer, {
-        singleSignOnService: { binding: 'urn:tessera:bindings:rest-sts', location: `${publicUrl}/rest-sts/${instance.config.name}` },
+        singleSignOnService: { binding: 'urn:tessera:bindings:rest-sts', location: `${publicUrl}${restStsPath(instance.config.name, instance.config.realm)}` },
         additionalSigningCertsDer: others,
       });
     },
