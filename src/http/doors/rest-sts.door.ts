@@ -8,7 +8,7 @@ import { realmFromSegments, realmName } from '../../engine/realm.js';
 import type { RequestContext } from '../../engine/types.js';
 import type { Services } from '../../services.js';
 import { restErrorBody } from '../errors.js';
-import { authenticate, BodyError, clientAddress, methodNotAllowed, readJson, sendJson, type Door } from '../kit.js';
+import { authenticate, badSessionMessage, BodyError, clientAddress, methodNotAllowed, readJson, sendJson, type Door } from '../kit.js';
 import { handleRestSts } from '../rest-sts.js';
 
 export function createRestStsDoor(services: Services): Door {
@@ -35,7 +35,7 @@ export function createRestStsDoor(services: Services): Door {
       }
       const auth = await authenticate(services, req);
       if (auth.badSession) {
-        sendJson(res, 401, restErrorBody('UNAUTHENTICATED', 'The session in the Authorization header is invalid or expired.'));
+        sendJson(res, 401, restErrorBody('UNAUTHENTICATED', badSessionMessage(auth, services.config.amCookieName)));
         return;
       }
       const request: RequestContext = { caller: auth.caller, clientAddress: clientAddress(req), headers: req.headers, door: 'rest', realm: params.realm };
