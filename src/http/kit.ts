@@ -57,6 +57,16 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** readJson for the REST doors, which answer a body problem in PingAM's body: it is reported, not thrown. */
+export async function readJsonBody(req: IncomingMessage): Promise<{ body: unknown; rawBodyError?: BodyError['kind'] }> {
+  try {
+    return { body: await readJson(req) };
+  } catch (e) {
+    if (e instanceof BodyError) return { body: undefined, rawBodyError: e.kind };
+    throw e;
+  }
+}
+
 export function send(res: ServerResponse, status: number, body: string | Buffer, type: string, extra: Record<string, string> = {}): void {
   if (res.headersSent) return;
   const headers: Record<string, string | number> = { 'content-type': type, 'content-length': Buffer.byteLength(body), 'x-content-type-options': 'nosniff' };

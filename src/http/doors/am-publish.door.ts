@@ -2,7 +2,7 @@
 import { describeError } from '../../log.js';
 import type { Services } from '../../services.js';
 import { handleAmPublish } from '../am-publish.js';
-import { authenticate, badSessionMessage, BodyError, clientAddress, readJson, sendJson, type Door } from '../kit.js';
+import { authenticate, badSessionMessage, clientAddress, readJsonBody, sendJson, type Door } from '../kit.js';
 
 export function createAmPublishDoor(services: Services): Door {
   return {
@@ -14,14 +14,7 @@ export function createAmPublishDoor(services: Services): Door {
       return { rest: (m[1] ?? '').replace(/^\/+|\/+$/g, '') };
     },
     async handle(req, res, url, params) {
-      let body: unknown;
-      let rawBodyError: BodyError['kind'] | undefined;
-      try {
-        body = await readJson(req);
-      } catch (e) {
-        if (e instanceof BodyError) rawBodyError = e.kind;
-        else throw e;
-      }
+      const { body, rawBodyError } = await readJsonBody(req);
       const auth = await authenticate(services, req);
       const actions = url.searchParams.getAll('_action');
       const r = await handleAmPublish({

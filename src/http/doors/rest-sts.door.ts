@@ -8,7 +8,7 @@ import { realmFromSegments, realmName } from '../../engine/realm.js';
 import type { RequestContext } from '../../engine/types.js';
 import type { Services } from '../../services.js';
 import { restErrorBody } from '../errors.js';
-import { authenticate, badSessionMessage, BodyError, clientAddress, methodNotAllowed, readJson, sendJson, type Door } from '../kit.js';
+import { authenticate, badSessionMessage, clientAddress, methodNotAllowed, readJsonBody, sendJson, type Door } from '../kit.js';
 import { handleRestSts } from '../rest-sts.js';
 
 export function createRestStsDoor(services: Services): Door {
@@ -25,14 +25,7 @@ export function createRestStsDoor(services: Services): Door {
         methodNotAllowed(res, 'POST', 'Use POST with ?_action=translate|validate|cancel.');
         return;
       }
-      let body: unknown;
-      let rawBodyError: BodyError['kind'] | undefined;
-      try {
-        body = await readJson(req);
-      } catch (e) {
-        if (e instanceof BodyError) rawBodyError = e.kind;
-        else throw e;
-      }
+      const { body, rawBodyError } = await readJsonBody(req);
       const auth = await authenticate(services, req);
       if (auth.badSession) {
         sendJson(res, 401, restErrorBody('UNAUTHENTICATED', badSessionMessage(auth, services.config.amCookieName)));
