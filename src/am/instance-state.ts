@@ -562,6 +562,10 @@ export function fromAm(body: unknown, catalog: AmCatalog, address: { realm?: str
   for (const t of custom) {
     const index = transforms.length;
     r.origins.set(`input.transforms[${index}]`, t.path, 'absorb');
+    // RestSTSInstanceConfig: a custom transform is realised by a custom validator (its input) or provider (its output).
+    if (!validators.some((o) => o.amName === t.input) && !providers.some((o) => o.amName === t.output)) {
+      fail(t.path, `uses neither a custom-token-validators name as input nor a custom-token-providers name as output (${t.input} → ${t.output}); built-in pairs go in supported-token-transforms.`);
+    }
     const inSide = side(t.input, 'validator');
     const outSide = side(t.output, 'provider');
     const out: Json = { input: inSide.type, output: outSide.type, invalidateInterimSession: t.invalidate };

@@ -210,6 +210,7 @@ describe('AM publish JSON → InstanceInput', () => {
     ['a pipe string of two parts', (b) => (b.instance_state['supported-token-transforms'] = ['USERNAME|SAML2']), 'instance_state.supported-token-transforms[0]'],
     ['an invalidate flag that is not a boolean', (b) => (b.instance_state['supported-token-transforms'] = ['USERNAME|SAML2|maybe']), 'instance_state.supported-token-transforms[0]'],
     ['a transform that is a number', (b) => (b.instance_state['custom-token-transforms'] = [7]), 'instance_state.custom-token-transforms[0]'],
+    ['a custom transform with nothing custom', (b) => (b.instance_state['custom-token-transforms'] = ['USERNAME|SAML2|true']), 'instance_state.custom-token-transforms[0]', /supported-token-transforms/],
     ['a validator of three parts', (b) => (b.instance_state['custom-token-validators'] = ['A|b|c']), 'instance_state.custom-token-validators[0]'],
     ['one name, two validators', (b) => (b.instance_state['custom-token-validators'] = ['CUSTOM|com.acme.MyValidator', 'CUSTOM|com.acme.Other']), 'instance_state.custom-token-validators[1]'],
     ['a validator class nothing stands in for', (b) => (b.instance_state['custom-token-validators'] = ['CUSTOM|com.acme.Unknown']), 'instance_state.custom-token-validators[0]', /ACME_TICKET \(com\.acme\.MyValidator\)/],
