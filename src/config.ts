@@ -15,6 +15,8 @@ export interface Config {
   authWindowSeconds: number;
   pluginTimeoutMs: number;
   corsOrigins: string[];
+  /** The PingAM session cookie and header name read wherever `Authorization: Bearer` is (`iPlanetDirectoryPro`). */
+  amCookieName: string;
   /** How often each process polls the configuration version (cross-process cache invalidation). */
   configPollMs: number;
   /** How often expired records, sessions and used proofs are purged. */
@@ -92,6 +94,16 @@ function helperThreadNice(env: NodeJS.ProcessEnv): number | 'auto' {
   return int(env, 'TESSERA_HELPER_THREAD_NICE', 0, 0, 19);
 }
 
+/** RFC 6265 §4.1.1: a cookie name is an RFC 7230 token, which also makes it a valid header name. */
+function amCookieName(env: NodeJS.ProcessEnv): string {
+  const raw = env.TESSERA_AM_COOKIE_NAME?.trim();
+  if (!raw) return 'iPlanetDirectoryPro';
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/.test(raw)) {
+    throw new ConfigError(`TESSERA_AM_COOKIE_NAME must be a cookie name (1 to 64 letters, digits or !#$%&'*+.^_\`|~-), got "${raw}"`);
+  }
+  return raw;
+}
+
 function graphqlLimits(env: NodeJS.ProcessEnv): GraphqlLimits {
   const d = DEFAULT_GRAPHQL_LIMITS;
   return {
@@ -143,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .split(',')
       .map((s) => s.trim().replace(/\/+$/, ''))
       .filter(Boolean),
+    amCookieName: amCookieName(env),
     configPollMs: int(env, 'TESSERA_CONFIG_POLL_MS', 250, 50, 60000),
     purgeIntervalMs: int(env, 'TESSERA_PURGE_INTERVAL_MS', 60000, 1000, 86400000),
     logLevel,

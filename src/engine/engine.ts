@@ -20,6 +20,7 @@ import {
 import { actClaim, actDepth, checkDelegation, DEFAULT_MAX_CHAIN_DEPTH, exchangeOf } from './exchange.js';
 import { checkFields } from './fields.js';
 import { INSTANCE_NAME_PATTERN } from './instance-config.js';
+import { inRealm, notInRealm } from './realm.js';
 import type { TokenKind } from './kind.js';
 import type { TokenRegistry } from './registry.js';
 import {
@@ -100,6 +101,7 @@ export class Engine implements TokenEngine {
     if (typeof name !== 'string' || !INSTANCE_NAME_PATTERN.test(name)) throw new NotFoundError(`Unknown instance ${show(name)}.`);
     const inst = await this.deps.instances.get(name);
     if (!inst) throw new NotFoundError(`Unknown instance ${name}.`);
+    if (req.realm !== undefined && !inRealm(inst.config.realm, req.realm)) throw notInRealm(name, req.realm, inst.config.realm);
     const roles = inst.config.callerRoles;
     if (roles && roles.length > 0) {
       if (!req.caller) throw new UnauthenticatedError('This instance requires an authenticated caller: send a session (Authorization: Bearer, or the iPlanetDirectoryPro header or cookie) or, at the token endpoint, client credentials.');

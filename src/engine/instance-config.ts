@@ -15,6 +15,7 @@
  */
 import { absent, fail, get, object, onlyKeys, optionalBoolean, optionalString, quote, requiredString, stringList } from './config-toolkit.js';
 import type { TokenKind } from './kind.js';
+import { parseRealm, realmPath } from './realm.js';
 import type { TokenRegistry } from './registry.js';
 import { CUSTOM, CUSTOM_TOKEN_TYPE_PATTERN, RESERVED_TOKEN_NAMES, transformKinds, type InstanceConfig, type TransformConfig } from './types.js';
 
@@ -27,7 +28,7 @@ export interface ValidateOptions {
 }
 
 export const INSTANCE_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const CORE_KEYS = ['name', 'transforms', 'persistIssuedTokens', 'callerRoles'] as const;
+const CORE_KEYS = ['name', 'transforms', 'persistIssuedTokens', 'callerRoles', 'realm'] as const;
 const MAX_TRANSFORMS = 64;
 
 function kindNames(kinds: TokenKind[]): string {
@@ -143,6 +144,8 @@ export function parseInstanceInput(input: unknown, opts: ValidateOptions): Insta
     }
     config.callerRoles = stringList(roles, 'input.callerRoles');
   }
+  const realm = parseRealm(get(root, 'realm'), 'input.realm');
+  if (realm !== undefined) config.realm = realm;
 
   for (const section of sections) {
     const raw = get(root, section.key);
@@ -174,6 +177,7 @@ export function toPublicInstance(config: InstanceConfig, registry: TokenRegistry
     persistIssuedTokens: config.persistIssuedTokens,
   };
   if (config.callerRoles) view.callerRoles = [...config.callerRoles];
+  if (config.realm !== undefined) view.realm = config.realm;
   for (const section of registry.sections()) {
     const value = config[section.key];
     for (const [flag, spec] of Object.entries(section.topLevelFlags ?? {})) view[flag] = value !== undefined && spec.of(value);
@@ -190,11 +194,17 @@ export interface InstanceEndpoints {
   samlMetadata: string;
 }
 
-export function instanceEndpoints(publicUrl: string, name: string): InstanceEndpoints {
+/** The REST STS path of an instance: `/rest-sts/<realm path>/<name>`, as PingAM builds it (engine/realm.ts). */
+export function restStsPath(name: string, realm?: string): string {
+  const r = realmPath(realm);
+  return `/rest-sts/${r === '' ? '' : `${r}/`}${encodeURIComponent(name)}`;
+}
+
+export function instanceEndpoints(publicUrl: string, name: string, realm?: string): InstanceEndpoints {
   const base = publicUrl.replace(/\/+$/, '');
   const n = encodeURIComponent(name);
   return {
-    rest: `${base}/rest-sts/${n}`,
+    rest: `${base}${restStsPath(name, realm)}`,
     jwks: `${base}/sts/${n}/jwks.json`,
     openidConfiguration: `${base}/sts/${n}/.well-known/openid-configuration`,
     samlMetadata: `${base}/sts/${n}/saml-metadata.xml`,

@@ -96,6 +96,8 @@ export interface WireContext {
 
 export interface KindValidator {
   readonly fields: readonly FieldSpec[];
+  /** PingAM classes this side of the kind stands in for, when an AM instance_state names them (plugins/types.ts). */
+  readonly amClassNames?: readonly string[];
   /** Configuration sections a transform taking this kind as input needs (their keys). */
   readonly needs?: readonly string[];
   /**
@@ -110,6 +112,8 @@ export interface KindValidator {
 
 export interface KindProvider {
   readonly fields: readonly FieldSpec[];
+  /** PingAM classes this side of the kind stands in for, when an AM instance_state names them (plugins/types.ts). */
+  readonly amClassNames?: readonly string[];
   readonly needs?: readonly string[];
   /** PingAM REST: `output_token_state` → envelope fields (see KindValidator.fromRest). `inputType`: the input kind. */
   fromRest?(state: Obj, ctx: WireContext & { inputType: string }): Obj;

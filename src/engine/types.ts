@@ -34,6 +34,8 @@ export interface InstanceConfig {
   transforms: TransformConfig[];
   persistIssuedTokens: boolean;
   callerRoles?: string[];
+  /** PingAM realm the instance answers in on the REST door (`/alpha`); absent for the root realm (engine/realm.ts). */
+  realm?: string;
   /** Sections owned by token kinds, by section key; read them through the owning kind's accessor. */
   [section: string]: unknown;
 }
@@ -133,6 +135,11 @@ export interface RequestContext {
   headers?: Record<string, string | string[] | undefined>;
   /** Which door the request came through: error field names follow its wire names. */
   door: Door;
+  /**
+   * The realm the request's path names (`/` = root; engine/realm.ts), when the door has realm paths: the instance
+   * must be in it (PingAM serves `rest-sts/<realm>/<instance>` only for that realm's instances).
+   */
+  realm?: string;
 }
 
 export interface IssuedToken {

@@ -7,6 +7,8 @@ export interface GqlContext {
   caller: Caller | null;
   /** An Authorization header was present but did not name a live session. */
   badBearer: boolean;
+  /** Why the session was refused, naming where it was presented (http/kit.ts badSessionMessage). */
+  badSessionMessage?: string;
   clientAddress: string;
   headers: Record<string, string | string[] | undefined>;
 }

@@ -9,7 +9,7 @@ import type { GqlContext } from './context.js';
 export const badBearerMiddleware: MiddlewareFn<GqlContext> = async ({ context, info }, next) => {
   const root = info.parentType.name === 'Query' || info.parentType.name === 'Mutation';
   if (root && context.badBearer && !(info.parentType.name === 'Mutation' && info.fieldName === 'login')) {
-    throw new UnauthenticatedError('The session in the Authorization header is invalid or expired.');
+    throw new UnauthenticatedError(context.badSessionMessage ?? 'The session in the Authorization header is invalid or expired.');
   }
   return next();
 };

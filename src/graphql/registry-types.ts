@@ -131,6 +131,7 @@ class Builder {
     Field(() => [TransformInput], { description: 'The input → output transformations the instance offers.' })(cls.prototype, 'transforms');
     Field(() => Boolean, { nullable: true, description: 'Record issued tokens, for validate and cancel. Default true.' })(cls.prototype, 'persistIssuedTokens');
     Field(() => [String], { nullable: true, description: 'If set, translate, validate and cancel need a caller holding one of these roles.' })(cls.prototype, 'callerRoles');
+    Field(() => String, { nullable: true, description: 'PingAM realm the instance answers in at /rest-sts/<realm path>/<name> ("/alpha"); null, "/" or "root" = the root realm.' })(cls.prototype, 'realm');
     for (const s of registry.sections()) {
       const type = this.typeOf(s.graphql.input, true);
       Field(() => type, { nullable: true, description: s.graphql.description })(cls.prototype, s.key);
@@ -148,6 +149,7 @@ class Builder {
     Field(() => [Transform], { description: 'The transformations the instance offers.' })(cls.prototype, 'transforms');
     Field(() => Boolean, { description: 'Whether issued tokens are recorded (validate and cancel need it).' })(cls.prototype, 'persistIssuedTokens');
     Field(() => [String], { nullable: true, description: 'Roles a caller needs; null when any caller may translate.' })(cls.prototype, 'callerRoles');
+    Field(() => String, { nullable: true, description: 'PingAM realm the instance answers in ("/alpha"); null for the root realm.' })(cls.prototype, 'realm');
     for (const s of registry.sections()) {
       const type = this.typeOf(s.graphql.output, false);
       Field(() => type, { nullable: true, description: s.graphql.description })(cls.prototype, s.key);

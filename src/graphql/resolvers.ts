@@ -58,7 +58,7 @@ export function instanceOut(row: InstanceRow, publicUrl: string, registry: Token
     ...toPublicInstance(row.config, registry),
     id: row.id,
     name: row.name,
-    endpoints: instanceEndpoints(publicUrl, row.name),
+    endpoints: instanceEndpoints(publicUrl, row.name, row.config.realm),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

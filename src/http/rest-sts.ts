@@ -127,7 +127,8 @@ function issuedTokenState(registry: TokenRegistry, state: Obj, stateName: string
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function rawBodyResponse(kind: RawBodyError): RestStsResponse {
+/** The answer when the HTTP layer could not produce a body (also the AM publish door's). */
+export function rawBodyResponse(kind: RawBodyError): RestStsResponse {
   switch (kind) {
     case 'TOO_LARGE':
       return { status: 413, headers: { ...NO_STORE }, body: amErrorBody(413, 'Payload Too Large', 'The request body is too large.', 'BAD_USER_INPUT') };

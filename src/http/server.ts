@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { INTERNAL_MESSAGE, TesseraError } from '../engine/errors.js';
 import { describeError } from '../log.js';
 import type { Services } from '../services.js';
+import { createAmAuthDoor } from './doors/am-auth.door.js';
+import { createAmPublishDoor } from './doors/am-publish.door.js';
 import { createGraphqlDoor } from './doors/graphql.door.js';
 import { createHealthDoor } from './doors/health.door.js';
 import { createMetadataDoor } from './doors/metadata.door.js';
@@ -35,6 +37,8 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
     rootDoor,
     createRestStsDoor(services),
     createTokenDoor(services),
+    createAmPublishDoor(services),
+    createAmAuthDoor(services),
     createMetadataDoor(services),
   ];
 

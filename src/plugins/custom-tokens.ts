@@ -85,6 +85,7 @@ export function customValidatorAdapter(plugin: TokenValidatorPlugin, timeoutMs: 
   const who = `Custom token validator ${tokenType}`;
   return {
     fields: INPUT_FIELDS,
+    ...(plugin.amClassNames ? { amClassNames: plugin.amClassNames } : {}),
     fromRest: (state) => ({ token: withoutTokenType(state), raw: state }),
     async validate(input: TokenEnvelope, ctx: ValidatorContext): Promise<VerifiedSubject> {
       if (input.type !== tokenType) {
@@ -149,6 +150,7 @@ export function customProviderAdapter(plugin: TokenProviderPlugin, timeoutMs: nu
   const who = `Custom token provider ${tokenType}`;
   return {
     fields: OUTPUT_FIELDS,
+    ...(plugin.amClassNames ? { amClassNames: plugin.amClassNames } : {}),
     fromRest: (state) => ({ raw: withoutTokenType(state) }),
     restTokenField: 'token',
     oauthTokenType: 'N_A',

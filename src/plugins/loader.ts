@@ -21,6 +21,9 @@ export const SAML_PLUGIN_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const BUILT_IN_SAML_PREFIX = 'default-';
 /** A module whose top-level code never settles must not leave the process hanging at start. */
 export const DEFAULT_IMPORT_TIMEOUT_MS = 10_000;
+/** A Java class name as PingAM configuration names it (JLS §6.7 fully qualified name; `$` for nested classes). */
+export const AM_CLASS_NAME_PATTERN = /^[A-Za-z_$][A-Za-z0-9_$]*(\.[A-Za-z_$][A-Za-z0-9_$]*)*$/;
+const MAX_AM_CLASS_NAMES = 16;
 
 export interface LoadedPluginFile {
   /** Absolute path of the module. */
@@ -162,6 +165,8 @@ function checkPlugin(file: string, index: number, value: unknown): AnyPlugin {
     throw new PluginLoadError(file, `${at}: description must be a string`);
   }
   const description = p.description as string | undefined;
+  const amClassNames = checkAmClassNames(file, at, p.amClassNames);
+  const am = amClassNames ? { amClassNames } : {};
   switch (p.kind) {
     case 'saml2-statement': {
       if (typeof p.statement !== 'string' || !(SAML_STATEMENT_KINDS as readonly string[]).includes(p.statement)) {
@@ -185,6 +190,7 @@ function checkPlugin(file: string, index: number, value: unknown): AnyPlugin {
         statement: p.statement as SamlStatementKind,
         name: p.name,
         ...(description !== undefined ? { description } : {}),
+        ...am,
         provide: provide.bind(value),
       } satisfies Saml2StatementPlugin);
     }
@@ -200,6 +206,7 @@ function checkPlugin(file: string, index: number, value: unknown): AnyPlugin {
           kind: 'token-validator',
           tokenType,
           ...(description !== undefined ? { description } : {}),
+          ...am,
           validate: validate.bind(value),
         } satisfies TokenValidatorPlugin);
       }
@@ -211,6 +218,7 @@ function checkPlugin(file: string, index: number, value: unknown): AnyPlugin {
         kind: 'token-provider',
         tokenType,
         ...(description !== undefined ? { description } : {}),
+        ...am,
         issue: issue.bind(value),
       } satisfies TokenProviderPlugin);
     }
@@ -220,6 +228,21 @@ function checkPlugin(file: string, index: number, value: unknown): AnyPlugin {
         `${at}: kind ${describe(p.kind)} is not one of saml2-statement, token-validator, token-provider`,
       );
   }
+}
+
+/** The optional `amClassNames`: a frozen copy of 1 to 16 distinct Java class names. */
+function checkAmClassNames(file: string, at: string, v: unknown): readonly string[] | undefined {
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length === 0 || v.length > MAX_AM_CLASS_NAMES) {
+    throw new PluginLoadError(file, `${at}: amClassNames must be a list of 1 to ${MAX_AM_CLASS_NAMES} Java class names`);
+  }
+  for (const c of v) {
+    if (typeof c !== 'string' || c.length > 256 || !AM_CLASS_NAME_PATTERN.test(c)) {
+      throw new PluginLoadError(file, `${at}: amClassNames entry ${describe(c)} is not a fully qualified Java class name`);
+    }
+  }
+  if (new Set(v).size !== v.length) throw new PluginLoadError(file, `${at}: amClassNames lists a class twice`);
+  return Object.freeze([...(v as string[])]);
 }
 
 function checkTokenType(file: string, at: string, t: unknown): string {
@@ -254,6 +277,8 @@ export async function loadPlugins(
   const samlNames = new Map<string, string>();
   const validatorTypes = new Map<string, string>();
   const providerTypes = new Map<string, string>();
+  // An AM class name must select one plugin: per SAML statement kind, among validators, among providers.
+  const amClasses = new Map<string, string>();
 
   for (const name of await moduleFiles(root)) {
     const file = join(root, name);
@@ -284,6 +309,8 @@ export async function loadPlugins(
     const plugins = exported.map((v, i) => checkPlugin(file, i, v));
 
     for (const p of plugins) {
+      const role = p.kind === 'saml2-statement' ? `saml2-statement:${p.statement}` : p.kind;
+      for (const c of p.amClassNames ?? []) claim(amClasses, `${role} ${c}`, file, `PingAM class ${c} (amClassNames of a ${role} plugin)`);
       if (p.kind === 'saml2-statement') {
         claim(samlNames, p.name, file, `SAML plugin name "${p.name}"`);
         out.samlPlugins.push(p);

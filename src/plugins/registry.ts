@@ -11,6 +11,8 @@ export interface SamlPluginInfo {
   statement: SamlStatementKind;
   builtIn: boolean;
   description?: string;
+  /** PingAM classes the plugin stands in for (plugins/types.ts). */
+  amClassNames?: readonly string[];
 }
 
 export class SamlPluginRegistry {
@@ -55,6 +57,7 @@ export class SamlPluginRegistry {
         statement: plugin.statement,
         builtIn,
         ...(plugin.description !== undefined ? { description: plugin.description } : {}),
+        ...(plugin.amClassNames !== undefined ? { amClassNames: [...plugin.amClassNames] } : {}),
       }));
   }
 }

@@ -85,6 +85,11 @@ export interface Saml2StatementPlugin<K extends SamlStatementKind = SamlStatemen
   statement: K;
   name: string;
   description?: string;
+  /**
+   * PingAM classes (fully qualified names) this plugin stands in for: an AM instance_state posted to the
+   * publish service that names one of them selects this plugin (README "Migrating from PingAM").
+   */
+  amClassNames?: readonly string[];
   provide(ctx: SamlStatementContext<K>): StatementResults[K] | Promise<StatementResults[K]>;
 }
 
@@ -100,6 +105,11 @@ export interface TokenValidatorPlugin {
   kind: 'token-validator';
   tokenType: string;
   description?: string;
+  /**
+   * PingAM classes (fully qualified names) this plugin stands in for: an AM instance_state posted to the
+   * publish service that names one of them selects this plugin (README "Migrating from PingAM").
+   */
+  amClassNames?: readonly string[];
   validate(
     customToken: unknown,
     ctx: CustomValidatorContext,
@@ -117,6 +127,11 @@ export interface TokenProviderPlugin {
   kind: 'token-provider';
   tokenType: string;
   description?: string;
+  /**
+   * PingAM classes (fully qualified names) this plugin stands in for: an AM instance_state posted to the
+   * publish service that names one of them selects this plugin (README "Migrating from PingAM").
+   */
+  amClassNames?: readonly string[];
   issue(
     subject: { name: string; attributes: Attributes; inputType: string },
     ctx: CustomProviderContext,

@@ -10,6 +10,7 @@ import type { AuditSink, Clock, InstanceConfig } from '../engine/types.js';
 import { systemClock } from '../engine/types.js';
 import type { TokenRegistry } from '../engine/registry.js';
 import { validateInstanceInput } from '../engine/instance-config.js';
+import { inRealm, notInRealm } from '../engine/realm.js';
 
 export interface PublishContext {
   actor?: string;
@@ -58,6 +59,17 @@ export class PublishService {
     return this.store.get(name);
   }
 
+  /**
+   * The instance named `name` in `realm` (`/` = root), as the PingAM publish service addresses it
+   * (`<realm path>/<name>`); NOT_FOUND when unknown or published in another realm (saying which).
+   */
+  async getInRealm(name: string, realm: string): Promise<InstanceRow> {
+    const row = await this.store.get(name);
+    if (!row) throw new NotFoundError(`Instance ${name} does not exist.`);
+    if (!inRealm(row.config.realm, realm)) throw notInRealm(name, realm, row.config.realm);
+    return row;
+  }
+
   async publish(input: unknown, ctx: PublishContext): Promise<InstanceRow> {
     const name = (input as { name?: unknown } | null)?.name;
     try {
@@ -74,10 +86,12 @@ export class PublishService {
     }
   }
 
-  async update(name: string, input: unknown, ctx: PublishContext): Promise<InstanceRow> {
+  /** `opts.realm`: the instance must be in that realm (the PingAM publish service's address); see getInRealm. */
+  async update(name: string, input: unknown, ctx: PublishContext, opts: { realm?: string } = {}): Promise<InstanceRow> {
     try {
       const existing = await this.store.get(name);
       if (!existing) throw new NotFoundError(`Instance ${name} does not exist.`);
+      if (opts.realm !== undefined && !inRealm(existing.config.realm, opts.realm)) throw notInRealm(name, opts.realm, existing.config.realm);
       const config = await this.validate(input, existing.config, name);
       const updatedAt = this.clock.now();
       if (!(await this.store.replace(existing.id, config, updatedAt))) throw new NotFoundError(`Instance ${name} does not exist.`);
@@ -90,8 +104,9 @@ export class PublishService {
     }
   }
 
-  async delete(name: string, ctx: PublishContext): Promise<boolean> {
+  async delete(name: string, ctx: PublishContext, opts: { realm?: string } = {}): Promise<boolean> {
     try {
+      if (opts.realm !== undefined) await this.getInRealm(name, opts.realm);
       if (!(await this.store.delete(name))) throw new NotFoundError(`Instance ${name} does not exist.`);
       await this.version.bump();
       await this.record('deleteInstance', name, 'OK', ctx);

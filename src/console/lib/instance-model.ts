@@ -42,6 +42,8 @@ export interface FormState {
   name: string;
   persistIssuedTokens: boolean;
   callerRoles: string;
+  /** PingAM realm, kept as loaded (the form has no field for it; set it through the publish service or GraphQL). */
+  realm: string;
   transforms: TransformRow[];
   saml2: {
     issuer: string;
@@ -92,6 +94,7 @@ export function emptyForm(output: TokenType = 'OPENIDCONNECT'): FormState {
     name: '',
     persistIssuedTokens: true,
     callerRoles: '',
+    realm: '',
     transforms: [transformRow('USERNAME', output)],
     saml2: {
       issuer: '',
@@ -124,6 +127,7 @@ export function formFromInstance(i: StsInstance): FormState {
   f.name = i.name;
   f.persistIssuedTokens = i.persistIssuedTokens;
   f.callerRoles = (i.callerRoles ?? []).join(', ');
+  f.realm = i.realm ?? '';
   f.transforms = i.transforms.map((t) => ({
     row: rowId(),
     input: t.input,
@@ -231,6 +235,7 @@ export function toInstanceInput(f: FormState): Record<string, unknown> {
     name: f.name.trim(),
     persistIssuedTokens: f.persistIssuedTokens,
     callerRoles: roles.length > 0 ? roles : undefined,
+    realm: opt(f.realm),
     transforms: f.transforms.map((t) => ({
       input: t.input,
       output: t.output,

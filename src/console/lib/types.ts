@@ -61,6 +61,8 @@ export interface StsInstance {
   transforms: Transform[];
   persistIssuedTokens: boolean;
   callerRoles: string[] | null;
+  /** PingAM realm; null for the root realm. */
+  realm: string | null;
   saml2: Saml2Config | null;
   oidc: OidcConfig | null;
   oidcTrust: OidcTrust[] | null;
@@ -146,7 +148,7 @@ export interface TokenValidation {
 }
 
 export const INSTANCE_FIELDS = `
-  id name persistIssuedTokens callerRoles createdAt updatedAt
+  id name persistIssuedTokens callerRoles realm createdAt updatedAt
   transforms { input output invalidateInterimSession customInput customOutput }
   saml2 { issuer spEntityId spAcsUrl nameIdFormat attributeMap lifetimeSeconds signAssertion signatureAlgorithm signingKeyId
           encryptAssertion encryptNameId encryptAttributes dataEncryptionAlgorithm keyTransportAlgorithm spEncryptionCertificate

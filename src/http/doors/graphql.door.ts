@@ -10,7 +10,7 @@ import { makeFormatError } from '../../graphql/format-error.js';
 import { graphqlLimitOptions } from '../../graphql/limits.js';
 import { buildTesseraSchema, LIMITS } from '../../graphql/schema.js';
 import type { Services } from '../../services.js';
-import { authenticate, BodyError, clientAddress, mediaType, readBody, send, sendJson, type Door } from '../kit.js';
+import { authenticate, badSessionMessage as badSessionText, BodyError, clientAddress, mediaType, readBody, send, sendJson, type Door } from '../kit.js';
 
 const badRequest = (message: string) => ({ errors: [{ message, extensions: { code: 'BAD_USER_INPUT' } }] });
 
@@ -83,7 +83,8 @@ export async function createGraphqlDoor(services: Services): Promise<Door & { ap
       httpGraphQLRequest: { method: req.method, headers, search: url.search, body },
       context: async () => {
         const auth = await authenticate(services, req);
-        return { services, caller: auth.caller, badBearer: auth.badSession, clientAddress: clientAddress(req), headers: req.headers };
+        const badSessionMessage = auth.badSession ? badSessionText(auth, config.amCookieName) : undefined;
+        return { services, caller: auth.caller, badBearer: auth.badSession, badSessionMessage, clientAddress: clientAddress(req), headers: req.headers };
       },
     });
     const out: Record<string, string> = { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', ...corsHeaders };

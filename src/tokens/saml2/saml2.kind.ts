@@ -3,6 +3,7 @@
  * signed and encrypted as configured; the `saml2` section), assertions from partner IdPs as input
  * (saml2.validator.ts; the `saml2Trust` section), and the instance's IdP metadata.
  */
+import { restStsPath } from '../../engine/instance-config.js';
 import type { KindMetadata, MetadataContext, TokenKind } from '../../engine/kind.js';
 import type { KeyProvider, ReplayStore } from '../../engine/types.js';
 import type { Saml2StatementPlugin } from '../../plugins/types.js';
@@ -36,7 +37,7 @@ function metadata(deps: Saml2KindDeps): KindMetadata {
       const encryption = saml2TrustOf(instance.config).length > 0 ? (await decryptionKey(deps.keys, instance)).certificateDer : undefined;
       // The metadata schema requires a SingleSignOnService; Tessera's is its REST STS endpoint.
       return buildIdpMetadata(saml2, key.certificateDer, {
-        singleSignOnService: { binding: 'urn:tessera:bindings:rest-sts', location: `${publicUrl}/rest-sts/${instance.config.name}` },
+        singleSignOnService: { binding: 'urn:tessera:bindings:rest-sts', location: `${publicUrl}${restStsPath(instance.config.name, instance.config.realm)}` },
         additionalSigningCertsDer: others,
         ...(encryption ? { encryptionCertDer: encryption } : {}),
       });
