@@ -104,7 +104,7 @@ export class Engine implements TokenEngine {
     if (req.realm !== undefined && !inRealm(inst.config.realm, req.realm)) throw notInRealm(name, req.realm, inst.config.realm);
     const roles = inst.config.callerRoles;
     if (roles && roles.length > 0) {
-      if (!req.caller) throw new UnauthenticatedError('This instance requires an authenticated caller: send a session (Authorization: Bearer, or the iPlanetDirectoryPro header or cookie) or, at the token endpoint, client credentials.');
+      if (!req.caller) throw new UnauthenticatedError('This instance requires an authenticated caller: send a session (Authorization: Bearer, or the PingAM session header or cookie, iPlanetDirectoryPro unless TESSERA_AM_COOKIE_NAME renames it) or, at the token endpoint, client credentials.');
       if (!req.caller.roles.some((r) => roles.includes(r))) throw new ForbiddenError('The caller holds none of the roles this instance requires.');
     }
     return inst;

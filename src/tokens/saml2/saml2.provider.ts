@@ -139,7 +139,7 @@ async function issue(deps: Saml2ProviderDeps, subject: VerifiedSubject, output: 
   } else if (method === 'SENDER_VOUCHES' && !ctx.request.caller && !ctx.actor) {
     // API.md §2: the sender who vouches must be authenticated, and is recorded as the sender.
     throw new UnauthenticatedError(
-      'SENDER_VOUCHES needs an authenticated caller, who is recorded as the sender: send a session from login or /json/authenticate as "Authorization: Bearer <session>" or in the iPlanetDirectoryPro header or cookie, or, at the token endpoint, authenticate as an OAuth client.',
+      'SENDER_VOUCHES needs an authenticated caller, who is recorded as the sender: send a session from login or /json/authenticate as "Authorization: Bearer <session>" or in the PingAM session header or cookie (iPlanetDirectoryPro unless TESSERA_AM_COOKIE_NAME renames it), or, at the token endpoint, authenticate as an OAuth client.',
     );
   }
 
