@@ -204,8 +204,8 @@ export function createSaml2Validator(deps: Saml2ValidatorDeps): KindValidator {
       const issuer = one(a, 'Issuer');
       if (!issuer || textOf(issuer).trim() !== trust.issuer) throw new InvalidTokenError('The signed assertion names another issuer.');
       // SAML profiles 4.1.4.2: the Issuer's Format, when given, is the entity format.
-      const issuerFormat = issuer.getAttribute('Format');
-      if (issuerFormat !== null && issuerFormat !== NAMEID_ENTITY) throw new InvalidTokenError('The SAML assertion\'s Issuer has a Format other than the entity format.');
+      // (xmldom's getAttribute answers '' for an absent attribute: presence is asked with hasAttribute.)
+      if (issuer.hasAttribute('Format') && issuer.getAttribute('Format') !== NAMEID_ENTITY) throw new InvalidTokenError('The SAML assertion\'s Issuer has a Format other than the entity format.');
       const now = ctx.now.getTime();
       const issueInstant = time(a, 'IssueInstant');
       if (issueInstant === undefined) throw new InvalidTokenError('The SAML assertion has no IssueInstant.');
@@ -252,7 +252,7 @@ export function createSaml2Validator(deps: Saml2ValidatorDeps): KindValidator {
           continue;
         }
         const until = time(data, 'NotOnOrAfter');
-        const recipient = data.getAttribute('Recipient');
+        const recipient = data.hasAttribute('Recipient') ? data.getAttribute('Recipient') : null;
         if (until === undefined) problems.push('no NotOnOrAfter on the bearer confirmation');
         else if (until <= now - SKEW_MS) problems.push('the bearer confirmation has expired');
         else if (data.hasAttribute('NotBefore')) problems.push('a bearer confirmation must not carry NotBefore');
