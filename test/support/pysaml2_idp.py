@@ -41,6 +41,7 @@ SESSION_KEYS = {
     "http://www.w3.org/2001/04/xmlenc#aes128-cbc": "aes-128",
     "http://www.w3.org/2001/04/xmlenc#aes256-cbc": "aes-256",
     "http://www.w3.org/2009/xmlenc11#aes256-gcm": "aes-256",
+    "http://www.w3.org/2001/04/xmlenc#tripledes-cbc": "des-192",
 }
 
 

@@ -28,6 +28,7 @@ export const URI = {
   aes128Cbc: 'http://www.w3.org/2001/04/xmlenc#aes128-cbc',
   aes256Cbc: 'http://www.w3.org/2001/04/xmlenc#aes256-cbc',
   aes256Gcm: 'http://www.w3.org/2009/xmlenc11#aes256-gcm',
+  tripleDesCbc: 'http://www.w3.org/2001/04/xmlenc#tripledes-cbc',
   success: 'urn:oasis:names:tc:SAML:2.0:status:Success',
   requester: 'urn:oasis:names:tc:SAML:2.0:status:Requester',
   authnFailed: 'urn:oasis:names:tc:SAML:2.0:status:AuthnFailed',
@@ -212,13 +213,17 @@ export function xmlsecSignedAssertion(p: {
   signAlg: string;
   digestAlg?: string;
   now?: number;
+  /** Attributes of the Issuer, as written (e.g. ` Format="…"`). */
+  issuerAttributes?: string;
+  /** Elements written inside Conditions after the AudienceRestriction. */
+  extraConditions?: string;
 }): string {
   const now = p.now ?? Date.now();
   const id = p.id ?? newId();
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
   const template =
     `<saml:Assertion xmlns:saml="${XMLNS.saml}" ID="${id}" Version="2.0" IssueInstant="${xsTime(now)}">` +
-    `<saml:Issuer>${esc(p.issuer)}</saml:Issuer>` +
+    `<saml:Issuer${p.issuerAttributes ?? ''}>${esc(p.issuer)}</saml:Issuer>` +
     `<ds:Signature xmlns:ds="${XMLNS.ds}"><ds:SignedInfo>` +
     `<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>` +
     `<ds:SignatureMethod Algorithm="${p.signAlg}"/>` +
@@ -229,7 +234,7 @@ export function xmlsecSignedAssertion(p: {
     `</ds:SignedInfo><ds:SignatureValue></ds:SignatureValue><ds:KeyInfo><ds:X509Data></ds:X509Data></ds:KeyInfo></ds:Signature>` +
     `<saml:Subject><saml:NameID>${esc(p.nameId)}</saml:NameID>` +
     `<saml:SubjectConfirmation Method="${URI.bearer}"><saml:SubjectConfirmationData NotOnOrAfter="${xsTime(now + 300_000)}"/></saml:SubjectConfirmation></saml:Subject>` +
-    `<saml:Conditions NotBefore="${xsTime(now - 60_000)}" NotOnOrAfter="${xsTime(now + 300_000)}"><saml:AudienceRestriction><saml:Audience>${esc(p.audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
+    `<saml:Conditions NotBefore="${xsTime(now - 60_000)}" NotOnOrAfter="${xsTime(now + 300_000)}"><saml:AudienceRestriction><saml:Audience>${esc(p.audience)}</saml:Audience></saml:AudienceRestriction>${p.extraConditions ?? ''}</saml:Conditions>` +
     `<saml:AuthnStatement AuthnInstant="${xsTime(now - 30_000)}"><saml:AuthnContext><saml:AuthnContextClassRef>${URI.passwordProtectedTransport}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
     `</saml:Assertion>`;
   return withTemp({ 't.xml': template }, (dir) =>
@@ -301,3 +306,112 @@ export function standaloneAssertion(xml: string): string {
   }
   return serialize(a);
 }
+
+function firstChildNS(parent: Element, ns: string, local: string): Element | undefined {
+  for (let c = parent.firstChild; c; c = c.nextSibling) {
+    if (c.nodeType === 1 && (c as Element).namespaceURI === ns && (c as Element).localName === local) return c as Element;
+  }
+  return undefined;
+}
+
+/** A Response around `assertions` (each a standalone saml:Assertion document), written by hand. */
+export function responseAround(issuer: string, assertions: string[], o: { status?: string; extensions?: string } = {}): string {
+  return (
+    `<samlp:Response xmlns:samlp="${XMLNS.samlp}" xmlns:saml="${XMLNS.saml}" ID="${newId()}" Version="2.0" IssueInstant="${xsTime(Date.now())}">` +
+    `<saml:Issuer>${issuer}</saml:Issuer>${o.extensions ?? ''}` +
+    `<samlp:Status><samlp:StatusCode Value="${o.status ?? URI.success}"/></samlp:Status>` +
+    assertions.map((a) => a.replace(/^<\?xml[^>]*\?>\s*/, '')).join('') +
+    `</samlp:Response>`
+  );
+}
+
+/**
+ * The signature-wrapping (XSW) rewrites of a genuine signed assertion (Somorovsky et al., "On Breaking SAML",
+ * 2012): each keeps the genuine signature verifiable somewhere in the document while an attacker's assertion,
+ * naming `victim`, sits where a careless relying party reads.
+ */
+export const XSW = {
+  /** An evil copy: new ID (unless given), the victim's NameID, no signature. */
+  evilCopy(genuine: string, victim: string, id: string = newId()): Element {
+    const doc = parseLoose(standaloneAssertion(genuine));
+    const a = doc.documentElement as unknown as Element;
+    a.setAttribute('ID', id);
+    const sig = firstChildNS(a, XMLNS.ds, 'Signature');
+    if (sig) a.removeChild(sig);
+    const [nameId] = elementsNS(a, XMLNS.saml, 'NameID');
+    nameId!.textContent = victim;
+    return a;
+  },
+
+  /** XSW1/2 in a Response: the unsigned evil assertion first, the genuine one after it. */
+  secondUnsignedAssertion(genuine: string, victim: string, issuer: string): string {
+    return responseAround(issuer, [serialize(XSW.evilCopy(genuine, victim)), standaloneAssertion(genuine)]);
+  },
+
+  /** XSW4-style: the evil assertion is the root and the genuine signed one moves inside its saml:Advice. */
+  signedMovedIntoAdvice(genuine: string, victim: string): string {
+    const evil = XSW.evilCopy(genuine, victim);
+    const doc = evil.ownerDocument!;
+    const advice = doc.createElementNS(XMLNS.saml, `${evil.prefix ? evil.prefix + ':' : ''}Advice`);
+    advice.appendChild(doc.importNode(parseLoose(standaloneAssertion(genuine)).documentElement as unknown as Node, true));
+    const conditions = firstChildNS(evil, XMLNS.saml, 'Conditions');
+    evil.insertBefore(advice, conditions ? conditions.nextSibling : null);
+    return serialize(evil);
+  },
+
+  /**
+   * XSW7/8-style: the evil assertion takes the genuine ID and the genuine Signature, whose ds:Object now holds
+   * the genuine (unsigned) assertion the Reference still matches.
+   */
+  signedMovedIntoSignatureObject(genuine: string, victim: string): string {
+    const original = parseLoose(standaloneAssertion(genuine)).documentElement as unknown as Element;
+    const id = original.getAttribute('ID')!;
+    const evil = XSW.evilCopy(genuine, victim, id);
+    const doc = evil.ownerDocument!;
+    const signature = doc.importNode(firstChildNS(original, XMLNS.ds, 'Signature')! as unknown as Node, true) as Element;
+    const inner = doc.importNode(original as unknown as Node, true) as Element;
+    inner.removeChild(firstChildNS(inner, XMLNS.ds, 'Signature')!);
+    const object = doc.createElementNS(XMLNS.ds, `${signature.prefix ? signature.prefix + ':' : ''}Object`);
+    object.appendChild(inner);
+    signature.appendChild(object);
+    const issuer = firstChildNS(evil, XMLNS.saml, 'Issuer')!;
+    evil.insertBefore(signature, issuer.nextSibling);
+    return serialize(evil);
+  },
+
+  /**
+   * The Reference points elsewhere: the assertion (with the victim's NameID) gets a new ID, and the ID the
+   * genuine signature references now belongs to another element of the Response.
+   */
+  referencePointsElsewhere(genuine: string, victim: string, issuer: string): string {
+    const a = parseLoose(standaloneAssertion(genuine)).documentElement as unknown as Element;
+    const id = a.getAttribute('ID')!;
+    a.setAttribute('ID', newId());
+    elementsNS(a, XMLNS.saml, 'NameID')[0]!.textContent = victim;
+    return responseAround(issuer, [serialize(a)], { extensions: `<samlp:Extensions ID="${id}"/>` });
+  },
+
+  /** Reference URI="" (the whole document) instead of the assertion's ID. */
+  emptyReferenceUri(genuine: string): string {
+    const a = parseLoose(standaloneAssertion(genuine)).documentElement as unknown as Element;
+    elementsNS(a, XMLNS.ds, 'Reference')[0]!.setAttribute('URI', '');
+    return serialize(a);
+  },
+
+  /** The genuine signature moved from the assertion into its Subject. */
+  signatureNotAChild(genuine: string): string {
+    const a = parseLoose(standaloneAssertion(genuine)).documentElement as unknown as Element;
+    const sig = firstChildNS(a, XMLNS.ds, 'Signature')!;
+    a.removeChild(sig);
+    firstChildNS(a, XMLNS.saml, 'Subject')!.appendChild(sig);
+    return serialize(a);
+  },
+
+  /** A second copy of the signature next to the first. */
+  twoSignatures(genuine: string): string {
+    const a = parseLoose(standaloneAssertion(genuine)).documentElement as unknown as Element;
+    const sig = firstChildNS(a, XMLNS.ds, 'Signature')!;
+    a.insertBefore(sig.cloneNode(true), sig.nextSibling);
+    return serialize(a);
+  },
+};
