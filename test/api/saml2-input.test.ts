@@ -60,7 +60,6 @@ for (const db of DB_KINDS) {
     let ws: OpensslWorkspace;
     let idp: PartnerIdp;
     let ecIdp: PartnerIdp;
-    let encCertPath: string;
     let encCertPem: string;
     let restUrl: string;
     let docs: Pysaml2Batch;
@@ -115,9 +114,12 @@ for (const db of DB_KINDS) {
       assert.equal(trusted[0].certificates.length, 1);
       assert.equal(trusted[0].certificates[0].replace(/\s+/g, ''), idp.cert.pem.replace(/\s+/g, ''));
       assert.deepEqual(trusted[0].recipients, [EXTRA_RECIPIENT]);
+      // The instance's published IdP metadata: pysaml2 reads the encryption certificate from it itself; the
+      // xmlsec1 cases take it from the same document.
       encCertPem = await encryptionCertificate(s, NAME);
-      encCertPath = join(ws.dir, `tessera-${db}-enc.crt`);
-      writeFileSync(encCertPath, encCertPem);
+      const mdPath = join(ws.dir, `tessera-${db}-metadata.xml`);
+      writeFileSync(mdPath, await (await fetch(`${s.url}/sts/${NAME}/saml-metadata.xml`)).text());
+      const toInstance = (data_alg: string) => ({ metadata: mdPath, entity_id: TESSERA_IDP, data_alg });
       // Every pysaml2 document the tests below present, made by one process.
       docs = new Pysaml2Batch()
         .add('bare', idp.spec())
@@ -126,15 +128,15 @@ for (const db of DB_KINDS) {
         .add('saml-2', idp.spec({ name_id: 'carol@partner.example', response: {} }))
         .add('at-1', idp.spec())
         .add('at-2', idp.spec({ name_id: 'dave@partner.example' }))
-        .add('enc-response', idp.spec({ name_id: 'erin@partner.example', encrypt: { cert: encCertPath, data_alg: URI.aes256Cbc }, response: {} }))
-        .add('enc-bare', idp.spec({ name_id: 'frank@partner.example', encrypt: { cert: encCertPath, data_alg: URI.aes128Cbc } }))
+        .add('enc-response', idp.spec({ name_id: 'erin@partner.example', encrypt: toInstance(URI.aes256Cbc), response: {} }))
+        .add('enc-bare', idp.spec({ name_id: 'frank@partner.example', encrypt: toInstance(URI.aes128Cbc) }))
         .add('for-gcm-1', idp.spec({ name_id: 'grace@partner.example' }))
         .add('for-gcm-2', idp.spec({ name_id: 'heidi@partner.example' }))
         .add('sha512', idp.spec({ sign: idp.signer({ sign_alg: URI.rsaSha512, digest_alg: URI.sha512 }) }));
       for (const [i, recipient] of [`${s.url}/sts/${NAME}/token`, `${s.url}/token`, restUrl, EXTRA_RECIPIENT, null].entries()) {
         docs.add(`recipient-${i}`, idp.spec({ recipient }));
       }
-      docs.metadata('md', idp.entityId, idp.cert.certPath, 'https://idp.partner.example/sso');
+      docs.metadata('md', idp.entityId, idp.cert.certPath, 'https://idp.partner.example/sso').validateMetadata('tessera-md-schema', mdPath);
       await docs.run();
     });
     after(async () => {
@@ -194,7 +196,7 @@ for (const db of DB_KINDS) {
       assert.equal((await pyjwtVerify(jwks(), viaRest, API, issuer())).sub, 'dave@partner.example');
     });
 
-    test('EncryptedAssertion made by pysaml2 (AES-256-CBC, in a Response) to the certificate from the instance metadata', async () => {
+    test('EncryptedAssertion made by pysaml2 (AES-256-CBC in a Response, AES-128-CBC bare) to the encryption key pysaml2 reads from the instance metadata', async () => {
       const [inResponse, bare] = [docs.get('enc-response'), docs.get('enc-bare')];
       assert.match(inResponse!, /EncryptedAssertion>\s*<ns0:EncryptedData/);
       assert.doesNotMatch(inResponse!, /erin@partner/, 'the NameID is not readable in transit');
@@ -229,6 +231,16 @@ for (const db of DB_KINDS) {
         const t = await gql(docs.get(name), { type: 'OPENIDCONNECT' });
         assert.equal(t.subject, 'alice@partner.example', name);
       }
+    });
+
+    test('the instance metadata: use="encryption" with the accepted algorithms, valid by pysaml2\'s metadata schema check', async () => {
+      assert.equal(docs.get('tessera-md-schema'), 'valid');
+      const md = parseXml(await (await fetch(`${s.url}/sts/${NAME}/saml-metadata.xml`)).text());
+      const enc = els(md, NS.md, 'KeyDescriptor').find((k) => k.getAttribute('use') === 'encryption')!;
+      assert.deepEqual(
+        els(enc, NS.md, 'EncryptionMethod').map((m) => m.getAttribute('Algorithm')),
+        [URI.aes256Gcm, URI.aes128Cbc, URI.aes256Cbc, 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p'],
+      );
     });
 
     test('the instance metadata publishes the encryption certificate only while it trusts partners', async () => {

@@ -7,7 +7,8 @@ Usage:
   pysaml2_idp.py assertions < specs.json
       Reads a JSON list of specs and prints a JSON list of XML documents, one a spec (a process for many
       documents: importing pysaml2 takes longer than making one). A spec {"metadata": {"entity_id", "cert",
-      "sso"}} gives the metadata as above; any other spec an assertion: a
+      "sso"}} gives the metadata as above; {"validate_metadata": path} "valid" or "invalid: <reason>" from
+      pysaml2's schema check of a metadata file; any other spec an assertion: a
       saml:Assertion, a samlp:Response carrying it, or a saml:EncryptedAssertion, built with pysaml2's SAML
       classes (saml2.saml, saml2.samlp), signed by pysaml2's xmlsec1 back end with its own signature
       template (saml2.sigver.pre_signature_part) and encrypted with its own encryption template
@@ -22,7 +23,10 @@ A spec (every member but id, issuer and name_id is optional; times are xs:dateTi
    "attributes": [{"name", "name_format", "friendly_name", "values": [...]}],
    "sign": null | {"key": PEM path, "cert": PEM path, "sign_alg": URI, "digest_alg": URI},
    "response": null | {"id", "status", "destination", "sign": bool},
-   "encrypt": null | {"cert": PEM path, "data_alg": URI}}
+   "encrypt": null | {"cert": PEM path, "data_alg": URI}
+              | {"metadata": path of the recipient's metadata, "entity_id": its entityID, "data_alg": URI}}
+With "metadata", pysaml2's metadata store reads the recipient's KeyDescriptor use="encryption" certificate, as
+a pysaml2 IdP finds the key to encrypt to.
 Exits non-zero, with the reason on stderr, when pysaml2 or xmlsec1 fails.
 """
 import json
@@ -63,6 +67,42 @@ def metadata_xml(entity_id, cert_file, sso):
         }
     )
     return str(entity_descriptor(conf))
+
+
+def validate_metadata(path):
+    """pysaml2's own schema check of an EntityDescriptor (saml2.xml.schema, the OASIS metadata schema it ships)."""
+    from saml2.xml.schema import XMLSchemaError, schema_saml_metadata
+
+    with open(path, "r", encoding="utf-8") as fh:
+        text = fh.read()
+    try:
+        schema_saml_metadata.validate(text)
+    except XMLSchemaError as exc:
+        return "invalid: %s" % (str(exc).strip().splitlines() or ["?"])[0]
+    return "valid"
+
+
+def encryption_cert_from_metadata(md_path, entity_id):
+    """The recipient's encryption certificate, as pysaml2's MetadataStore reads it, in a temporary PEM file."""
+    import tempfile
+
+    from saml2.attribute_converter import ac_factory
+    from saml2.config import Config
+    from saml2.mdstore import MetadataStore
+
+    conf = Config()
+    conf.load({"xmlsec_binary": XMLSEC, "metadata": {}})
+    mds = MetadataStore(ac_factory(), conf, check_validity=False)
+    mds.load("local", md_path)
+    certs = mds.certs(entity_id, "any", use="encryption")
+    if len(certs) != 1:
+        raise ValueError("expected one encryption certificate in the metadata of %s, found %d" % (entity_id, len(certs)))
+    body = certs[0].replace("\n", "").replace(" ", "")
+    pem = "-----BEGIN CERTIFICATE-----\n" + "\n".join(body[i : i + 64] for i in range(0, len(body), 64)) + "\n-----END CERTIFICATE-----\n"
+    fh = tempfile.NamedTemporaryFile("w", suffix=".pem", delete=False)
+    fh.write(pem)
+    fh.close()
+    return fh.name
 
 
 def build_assertion(s):
@@ -145,9 +185,10 @@ def make(s, crypto):
         xml = crypto.sign_statement(xml, ASSERTION, sign["key"], s["id"])
     if encrypt is not None:
         data_alg = encrypt.get("data_alg", "http://www.w3.org/2001/04/xmlenc#aes256-cbc")
-        template = pre_encryption_part(msg_enc=data_alg, encrypt_cert=cert_body(encrypt["cert"]))
+        cert = encrypt.get("cert") or encryption_cert_from_metadata(encrypt["metadata"], encrypt["entity_id"])
+        template = pre_encryption_part(msg_enc=data_alg, encrypt_cert=cert_body(cert))
         xml = crypto.encrypt_assertion(
-            xml, encrypt["cert"], str(template), key_type=SESSION_KEYS[data_alg], node_xpath="//*[local-name()='EncryptedAssertion']/*[local-name()='Assertion']"
+            xml, cert, str(template), key_type=SESSION_KEYS[data_alg], node_xpath="//*[local-name()='EncryptedAssertion']/*[local-name()='Assertion']"
         )
     if response is not None and response.get("sign") and sign is not None:
         xml = sign_response(xml, outer.id, sign, crypto)
@@ -189,8 +230,13 @@ def main():
         crypto = CryptoBackendXmlSec1(XMLSEC)
         out = []
         for s in specs:
-            m = s.get("metadata")
-            out.append(metadata_xml(m["entity_id"], m["cert"], m["sso"]) if m is not None else make(s, crypto))
+            if s.get("metadata") is not None:
+                m = s["metadata"]
+                out.append(metadata_xml(m["entity_id"], m["cert"], m["sso"]))
+            elif s.get("validate_metadata") is not None:
+                out.append(validate_metadata(s["validate_metadata"]))
+            else:
+                out.append(make(s, crypto))
         print(json.dumps(out))
         return
     print(__doc__, file=sys.stderr)

@@ -60,7 +60,8 @@ export interface AssertionSpec {
   attributes?: Array<{ name: string; name_format?: string; friendly_name?: string; values: string[] }>;
   sign?: null | { key: string; cert: string; sign_alg?: string; digest_alg?: string };
   response?: null | { id?: string; status?: string; destination?: string; sign?: boolean };
-  encrypt?: null | { cert: string; data_alg?: string };
+  /** To `cert`, or to the encryption certificate pysaml2 reads from the recipient's `metadata` file. */
+  encrypt?: null | { cert: string; data_alg?: string } | { metadata: string; entity_id: string; data_alg?: string };
 }
 
 /** xs:dateTime in UTC, whole seconds, as IdPs write it. */
@@ -85,9 +86,7 @@ function runTool(cmd: string, args: string[], input?: string): Promise<string> {
 }
 
 /** Asks pysaml2_idp.py for the IdP's metadata instead of an assertion. */
-export interface MetadataSpec {
-  metadata: { entity_id: string; cert: string; sso: string };
-}
+export type MetadataSpec = { metadata: { entity_id: string; cert: string; sso: string } } | { validate_metadata: string };
 
 /** pysaml2 builds, signs and (when the spec says) encrypts each assertion; one process for the whole list. */
 export async function pysaml2Assertions(specs: Array<AssertionSpec | MetadataSpec>): Promise<string[]> {
@@ -119,6 +118,12 @@ export class Pysaml2Batch {
 
   metadata(name: string, entityId: string, certPath: string, sso: string): this {
     this.entries.push([name, { metadata: { entity_id: entityId, cert: certPath, sso } }]);
+    return this;
+  }
+
+  /** pysaml2's schema check of the metadata file at `path`: the document reads "valid" or "invalid: …". */
+  validateMetadata(name: string, path: string): this {
+    this.entries.push([name, { validate_metadata: path }]);
     return this;
   }
 
