@@ -271,6 +271,12 @@ for (const db of DB_KINDS) {
         },
         { what: 'no audience', trust: async () => [{ issuer: idp.entityId, certificates: [idp.cert.pem], audience: [] }], field: 'input.saml2Trust[0].audience', message: /./ },
         {
+          what: 'a recipient that is not an absolute URI',
+          trust: async () => [{ issuer: idp.entityId, certificates: [idp.cert.pem], audience: [SP_AUDIENCE], recipients: ['/saml/acs'] }],
+          field: 'input.saml2Trust[0].recipients[0]',
+          message: /absolute URI/,
+        },
+        {
           what: 'rsa-sha1 pinned',
           trust: async () => [{ issuer: idp.entityId, certificates: [idp.cert.pem], audience: [SP_AUDIENCE], signatureAlgorithms: [URI.rsaSha1] }],
           field: 'input.saml2Trust[0].signatureAlgorithms[0]',
