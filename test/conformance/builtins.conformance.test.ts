@@ -1,7 +1,8 @@
 /**
  * The conformance suite (suite.ts) for the built-in token kinds, on SQLite and PostgreSQL: the validators of
- * OPENIDCONNECT, X509, USERNAME and SESSION, and the providers of OPENIDCONNECT (checked by PyJWT) and SAML2
- * (checked by xmlsec1 and xmllint).
+ * OPENIDCONNECT, X509, USERNAME, SESSION, SAML2 (partner assertions made by pysaml2) and ACCESS_TOKEN (RFC 9068
+ * JWTs from a trusted issuer), and the providers of OPENIDCONNECT (checked by PyJWT) and SAML2 (checked by
+ * xmlsec1 and xmllint).
  */
 import { after, before, describe } from 'node:test';
 import { generateKeyPairSync } from 'node:crypto';
@@ -11,6 +12,8 @@ import { pyjwtVerify } from '../support/engine.js';
 import { verifyAssertion } from '../support/plugins-api.js';
 import { TestClock } from '../support/clock.js';
 import { DB_KINDS, startServer, type TestServer } from '../support/server.js';
+import { OpensslWorkspace } from '../support/openssl.js';
+import { PartnerIdp, Pysaml2Batch, xsTime } from '../support/saml-partner.js';
 import { providerConformance, validatorConformance, type Presented } from './suite.js';
 
 const AUD = 'conformance-rp';
@@ -20,9 +23,32 @@ const BIG = 'x'.repeat(64 * 1024 + 1);
 const now = () => Math.floor(Date.now() / 1000);
 
 const idToken = (t: string): Presented => ({ gql: { type: 'OPENIDCONNECT', idToken: t }, rest: { token_type: 'OPENIDCONNECT', oidc_id_token: t } });
+const accessToken = (t: string): Presented => ({ gql: { type: 'ACCESS_TOKEN', accessToken: t }, rest: { token_type: 'ACCESS_TOKEN', access_token: t } });
+const samlAssertion = (xml: string): Presented => ({ gql: { type: 'SAML2', samlAssertion: xml }, rest: { token_type: 'SAML2', saml2_token: xml } });
+const SAML_AUDIENCE = 'https://sts.conformance.test/saml-in';
+const SAML_RECIPIENT = 'https://sts.conformance.test/saml-in/acs';
+const AT_AUDIENCE = 'https://api.conformance.test';
 
-async function publishAll(s: TestServer, idp: TestIssuer, ca: TestCa): Promise<void> {
+/** RFC 9068 §2.2 claims of a JWT access token for `aud`, plus `extra`. */
+function atClaims(issuer: TestIssuer, aud: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const iat = now();
+  return { iss: issuer.issuer, sub: 'alice', aud, iat, exp: iat + 300, client_id: 'conformance-client', jti: `at-${Math.random()}`, ...extra };
+}
+
+async function publishAll(s: TestServer, idp: TestIssuer, ca: TestCa, partner: PartnerIdp, atIssuer: TestIssuer): Promise<void> {
   const instances = [
+    {
+      name: 'conf-saml-in',
+      transforms: [{ input: 'SAML2', output: 'OPENIDCONNECT' }],
+      oidc: { audience: [AUD] },
+      saml2Trust: [{ issuer: partner.entityId, certificates: [partner.cert.pem], audience: [SAML_AUDIENCE], recipients: [SAML_RECIPIENT] }],
+    },
+    {
+      name: 'conf-at',
+      transforms: [{ input: 'ACCESS_TOKEN', output: 'OPENIDCONNECT' }],
+      oidc: { audience: [AUD] },
+      oidcTrust: [{ issuer: atIssuer.issuer, audience: [AT_AUDIENCE], jwks: atIssuer.jwks, acceptAccessTokens: true }],
+    },
     { name: 'conf-oidc', transforms: [{ input: 'OPENIDCONNECT', output: 'OPENIDCONNECT' }], oidc: { audience: [AUD] }, oidcTrust: [{ issuer: idp.issuer, audience: [AUD], jwks: idp.jwks }] },
     { name: 'conf-x509', transforms: [{ input: 'X509', output: 'OPENIDCONNECT' }], oidc: { audience: [AUD] }, x509Trust: { caCertificates: [ca.certPem] } },
     { name: 'conf-user', transforms: [{ input: 'USERNAME', output: 'OPENIDCONNECT' }, { input: 'USERNAME', output: 'SAML2' }], oidc: { audience: [AUD] }, saml2: { issuer: 'https://idp.conformance.test', spEntityId: 'https://sp.conformance.test' } },
@@ -47,6 +73,12 @@ for (const db of DB_KINDS) {
     let futureLeaf: TestCert;
     let strangerLeaf: TestCert;
     let chainedLeaf: TestCert;
+    let ws: OpensslWorkspace;
+    let partner: PartnerIdp;
+    let atIssuer: TestIssuer;
+    let saml: Pysaml2Batch;
+    /** Fresh assertions for the tests that use one up (valid at each door, replay at each door). */
+    const fresh: string[] = [];
     const clock = new TestClock();
 
     before(async () => {
@@ -61,10 +93,29 @@ for (const db of DB_KINDS) {
         makeLeaf(stranger, { cn: 'mallory' }),
         makeLeaf(inter, { cn: 'dave' }),
       ]);
-      await publishAll(s, idp, ca);
+      ws = new OpensslWorkspace();
+      partner = new PartnerIdp(ws, 'https://partner-idp.conformance.test', { audience: SAML_AUDIENCE, recipient: SAML_RECIPIENT });
+      const attacker = new PartnerIdp(ws, partner.entityId, { audience: SAML_AUDIENCE, recipient: SAML_RECIPIENT });
+      const strangerIdp = new PartnerIdp(ws, 'https://stranger-idp.conformance.test', { audience: SAML_AUDIENCE, recipient: SAML_RECIPIENT });
+      atIssuer = makeIssuer({ alg: 'ES256' });
+      const t = Date.now();
+      saml = new Pysaml2Batch()
+        .add('genuine', partner.spec())
+        .add('expired', partner.spec({ now: t - 3600_000 }))
+        .add('not-yet-valid', partner.spec({ not_before: xsTime(t + 3600_000), not_on_or_after: xsTime(t + 7200_000) }))
+        .add('wrong-audience', partner.spec({ audiences: [['https://another-sp.conformance.test']] }))
+        .add('wrong-issuer', strangerIdp.spec())
+        .add('unsigned', partner.spec({ sign: null }))
+        .add('unknown-key', partner.spec({ sign: attacker.signer() }))
+        .add('oversized', partner.spec({ attributes: [{ name: 'pad', values: [BIG] }] }));
+      for (let i = 0; i < 4; i++) saml.add(`fresh-${i}`, partner.spec());
+      await saml.run();
+      for (let i = 0; i < 4; i++) fresh.push(saml.get(`fresh-${i}`));
+      await publishAll(s, idp, ca, partner, atIssuer);
     });
     after(async () => {
       await s?.destroy();
+      ws?.cleanup();
     });
 
     describe('OPENIDCONNECT validator', () => {
@@ -171,6 +222,68 @@ for (const db of DB_KINDS) {
         },
         // The instance invalidates the interim session: the same session twice is refused.
         replay: async () => session(await s.login('conformer', PASSWORD)),
+      }));
+    });
+
+    describe('SAML2 validator', () => {
+      const take = (): Presented => {
+        const xml = fresh.shift();
+        if (!xml) throw new Error('no fresh assertion left');
+        return samlAssertion(xml);
+      };
+      validatorConformance(() => ({
+        kind: 'SAML2',
+        server: () => s,
+        instance: 'conf-saml-in',
+        output: OIDC_OUT,
+        valid: async () => take(),
+        defects: {
+          expired: async () => samlAssertion(saml.get('expired')),
+          'not-yet-valid': async () => samlAssertion(saml.get('not-yet-valid')),
+          'wrong-audience': async () => samlAssertion(saml.get('wrong-audience')),
+          'wrong-issuer': async () => samlAssertion(saml.get('wrong-issuer')),
+          // Signed by the partner, then its NameID changed.
+          'bad-signature': async () => samlAssertion(saml.get('genuine').replace(/(NameID\b[^>]*>)[^<]+/, '$1mallory@partner.test')),
+          unsigned: async () => samlAssertion(saml.get('unsigned')),
+          // The trusted issuer's name, another key (and that key's certificate in KeyInfo).
+          'unknown-key': async () => samlAssertion(saml.get('unknown-key')),
+          oversized: async () => samlAssertion(saml.get('oversized')),
+        },
+        // API.md §8: an assertion ID is accepted once.
+        replay: async () => take(),
+      }));
+    });
+
+    describe('ACCESS_TOKEN validator', () => {
+      const at = (claims: Record<string, unknown>, issuer: TestIssuer = atIssuer) => accessToken(issuer.sign(claims, { typ: 'at+jwt' }));
+      validatorConformance(() => ({
+        kind: 'ACCESS_TOKEN',
+        server: () => s,
+        instance: 'conf-at',
+        output: OIDC_OUT,
+        valid: async () => at(atClaims(atIssuer, AT_AUDIENCE)),
+        defects: {
+          expired: async () => at(atClaims(atIssuer, AT_AUDIENCE, { iat: now() - 7200, exp: now() - 3600 })),
+          'not-yet-valid': async () => at(atClaims(atIssuer, AT_AUDIENCE, { nbf: now() + 3600 })),
+          'wrong-audience': async () => at(atClaims(atIssuer, 'https://another-api.conformance.test')),
+          'wrong-issuer': async () => {
+            const other = makeIssuer({ alg: 'ES256' });
+            return at(atClaims(other, AT_AUDIENCE), other);
+          },
+          'bad-signature': async () => {
+            const t = atIssuer.sign(atClaims(atIssuer, AT_AUDIENCE), { typ: 'at+jwt' });
+            const [h, p, sig] = t.split('.');
+            const claims = JSON.parse(Buffer.from(p!, 'base64url').toString('utf8'));
+            return accessToken(`${h}.${Buffer.from(JSON.stringify({ ...claims, sub: 'mallory' })).toString('base64url')}.${sig}`);
+          },
+          unsigned: async () => accessToken(unsignedToken(atClaims(atIssuer, AT_AUDIENCE), { alg: 'none', typ: 'at+jwt' })),
+          'unknown-key': async () => {
+            const other = makeIssuer({ alg: 'ES256', issuer: atIssuer.issuer });
+            return at(atClaims(atIssuer, AT_AUDIENCE), other);
+          },
+          oversized: async () => at(atClaims(atIssuer, AT_AUDIENCE, { pad: BIG })),
+        },
+        replay: 'a JWT access token is a bearer token, presented to every resource server it names until it expires (RFC 9068 and RFC 6750 have no one-time use)',
       }));
     });
 

@@ -1,9 +1,11 @@
 /**
  * IdP metadata for an instance (SAML metadata 2.0, API.md §5): entityID = the SAML issuer, the signing
- * certificate in a KeyDescriptor use="signing" (metadata 2.4.1.1), and the NameID format the instance asserts.
+ * certificate in a KeyDescriptor use="signing" (metadata 2.4.1.1), the certificate partners encrypt SAML2 input
+ * to in a KeyDescriptor use="encryption" with the algorithms accepted, and the NameID format the instance asserts.
  */
 import type { Saml2Config } from './saml2.config.js';
 import { NAMEID_UNSPECIFIED } from './builtin-statements.js';
+import { DATA_ENCRYPTION_ALGORITHMS, KEY_TRANSPORT_ALGORITHMS } from './encrypt.js';
 import { attrs, escapeText, NS, x509DataXml } from './xml.js';
 
 const SAML20_PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
@@ -36,7 +38,10 @@ export function buildIdpMetadata(config: Saml2Config, signingCertDer: string, op
     .map((der) => `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="${NS.ds}">${x509DataXml(der)}</ds:KeyInfo></md:KeyDescriptor>`)
     .join('') +
     (opts.encryptionCertDer
-      ? `<md:KeyDescriptor use="encryption"><ds:KeyInfo xmlns:ds="${NS.ds}">${x509DataXml(cleanDer(opts.encryptionCertDer))}</ds:KeyInfo></md:KeyDescriptor>`
+      ? `<md:KeyDescriptor use="encryption"><ds:KeyInfo xmlns:ds="${NS.ds}">${x509DataXml(cleanDer(opts.encryptionCertDer))}</ds:KeyInfo>` +
+        // SAML metadata 2.4.1.1: the algorithms the partner may encrypt with, preferred first (what decrypt.ts reads).
+        [...Object.keys(DATA_ENCRYPTION_ALGORITHMS), ...KEY_TRANSPORT_ALGORITHMS].map((uri) => `<md:EncryptionMethod${attrs({ Algorithm: uri })}></md:EncryptionMethod>`).join('') +
+        `</md:KeyDescriptor>`
       : '');
   // Schema order within IDPSSODescriptor: KeyDescriptor*, NameIDFormat*, SingleSignOnService+.
   let sso = '';

@@ -11,6 +11,8 @@ import { SignedXml } from 'xml-crypto';
 import { EcdsaSha256, SIGNATURE_ALGORITHMS } from './sign.js';
 import { ALG, childElements, findAll, isElement, NS, parseStrict, textOf } from './xml.js';
 
+const XMLNS_NS = 'http://www.w3.org/2000/xmlns/';
+
 /** The digests a partner may sign with; SHA-1 is forgeable by chosen-prefix collision (SHAttered). */
 const DIGESTS = [ALG.sha256, ALG.sha512] as const;
 
@@ -138,7 +140,8 @@ function canonicalSource(xml: string, assertion: Element): string {
   for (let p = assertion.parentNode as Element | null; p && p.nodeType === 1; p = p.parentNode as Element | null) {
     for (let i = 0; i < p.attributes.length; i++) {
       const a = p.attributes.item(i)!;
-      if ((a.name === 'xmlns' || a.name.startsWith('xmlns:')) && !clone.hasAttribute(a.name)) clone.setAttribute(a.name, a.value);
+      // As namespace nodes (not plain attributes), so the serialiser does not declare the prefix a second time.
+      if ((a.name === 'xmlns' || a.name.startsWith('xmlns:')) && !clone.hasAttribute(a.name)) clone.setAttributeNS(XMLNS_NS, a.name, a.value);
     }
   }
   return clone.toString();

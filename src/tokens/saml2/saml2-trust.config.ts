@@ -10,6 +10,7 @@ import type { ConfigSection, GqlObject } from '../../engine/kind.js';
 import type { InstanceConfig } from '../../engine/types.js';
 import { readPartnerMetadata } from './partner-metadata.js';
 import { SIGNATURE_ALGORITHMS } from './sign.js';
+import { isAbsoluteUri } from './xml.js';
 
 export interface Saml2TrustConfig {
   issuer: string;
@@ -75,7 +76,13 @@ function parse(raw: unknown): Saml2TrustConfig[] | undefined {
       signatureAlgorithms: Object.keys(SIGNATURE_ALGORITHMS),
     };
     const recipients = get(t, 'recipients');
-    if (!absent(recipients)) out.recipients = stringList(recipients, `${f}.recipients`);
+    if (!absent(recipients)) {
+      // SAML core 2.4.1.2: Recipient is an absolute URI; a value that is not one could never match.
+      out.recipients = stringList(recipients, `${f}.recipients`).map((r, j) => {
+        if (!isAbsoluteUri(r)) fail(`${f}.recipients[${j}]`, 'must be an absolute URI (the Recipient a bearer confirmation names).');
+        return r;
+      });
+    }
     const algs = get(t, 'signatureAlgorithms');
     if (!absent(algs)) {
       out.signatureAlgorithms = stringList(algs, `${f}.signatureAlgorithms`).map((a, j) => {

@@ -9,7 +9,8 @@
  * Subject = the NameID; attributes from the AttributeStatements; the authentication instant and class from the
  * AuthnStatement.
  */
-import { InvalidTokenError } from '../../engine/errors.js';
+import { InvalidTokenError, sanitizeMessage } from '../../engine/errors.js';
+import { restStsPath } from '../../engine/instance-config.js';
 import type { KindValidator } from '../../engine/kind.js';
 import type { Attributes, KeyProvider, Obj, PublishedInstance, ReplayStore, TokenEnvelope, ValidatorContext, VerifiedSubject } from '../../engine/types.js';
 import { AUTHN_CONTEXT_CLASS } from '../authn-context.js';
@@ -18,13 +19,15 @@ import { verifyPartnerAssertion } from './partner-verify.js';
 import { saml2Of } from './saml2.config.js';
 import { saml2TrustOf, type Saml2TrustConfig } from './saml2-trust.config.js';
 import { signatureAlgorithm } from './sign.js';
-import { childElements, findAll, isElement, NS, parseStrict, textOf, XmlParseError } from './xml.js';
+import { UNSAFE_KEYS } from '../oidc/claims.js';
+import { childElements, escapeAttr, isAbsoluteUri, isElement, NS, parseStrict, textOf, XmlParseError } from './xml.js';
 import { X509Certificate } from 'node:crypto';
 
 const SKEW_MS = 60_000;
 const PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const SUCCESS = 'urn:oasis:names:tc:SAML:2.0:status:Success';
 const BEARER = 'urn:oasis:names:tc:SAML:2.0:cm:bearer';
+const NAMEID_ENTITY = 'urn:oasis:names:tc:SAML:2.0:nameid-format:entity';
 /** Bounds what an assertion may hand over as attributes. */
 const MAX_ATTRIBUTES = 256;
 const MAX_VALUES = 256;
@@ -56,70 +59,121 @@ function time(el: Element, attr: string): number | undefined {
   if (v === null || v === '') return undefined;
   // xs:dateTime in UTC as SAML core 1.3.3 requires.
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/.test(v)) throw new InvalidTokenError(`The SAML assertion's ${attr} is not a UTC xs:dateTime.`);
-  const t = Date.parse(v);
+  const t = Date.parse(v.replace(/(\.\d{3})\d+Z$/, '$1Z'));
   if (!Number.isFinite(t)) throw new InvalidTokenError(`The SAML assertion's ${attr} is not a valid time.`);
   return t;
 }
 
-/** The Assertion XML to verify: unwrapped from a Response, decrypted from an EncryptedAssertion. */
-async function assertionXml(xml: string, deps: Saml2ValidatorDeps, ctx: ValidatorContext): Promise<string> {
-  let doc: Document;
+function parseToken(xml: string, what = 'The SAML assertion'): Document {
   try {
-    doc = parseStrict(xml);
+    return parseStrict(xml);
   } catch (e) {
-    if (e instanceof XmlParseError) throw new InvalidTokenError(`The SAML assertion is not acceptable XML: ${e.message}.`);
+    if (e instanceof XmlParseError) throw new InvalidTokenError(`${what} is not acceptable XML: ${e.message}.`);
     throw e;
   }
+}
+
+/** The namespace declarations in scope at `el` (the nearest declaration of a prefix wins), as attribute text. */
+function inScopeNamespaces(el: Element): string {
+  const seen = new Map<string, string>();
+  for (let p: Node | null = el; p && p.nodeType === 1; p = p.parentNode) {
+    const attrs = (p as Element).attributes;
+    for (let i = 0; i < attrs.length; i++) {
+      const a = attrs.item(i)!;
+      if ((a.name === 'xmlns' || a.name.startsWith('xmlns:')) && !seen.has(a.name)) seen.set(a.name, a.value);
+    }
+  }
+  return [...seen].map(([name, value]) => ` ${name}="${escapeAttr(value)}"`).join('');
+}
+
+const DECRYPTED = 'tessera-decrypted';
+
+/**
+ * The plaintext of an EncryptedAssertion, placed where it was encrypted: XML Encryption serialises the element
+ * without the namespace declarations it inherits (xmlenc-core1 4.3.3: the decryptor parses it in the context of
+ * the EncryptedData's parent), so it is parsed inside a wrapper carrying those declarations. The wrapper must then
+ * hold exactly one saml:Assertion and nothing else.
+ */
+function decryptedDocument(encrypted: Element, plaintext: string): string {
+  const wrapped = `<${DECRYPTED}${inScopeNamespaces(encrypted)}>${plaintext}</${DECRYPTED}>`;
+  const doc = parseToken(wrapped, 'The decrypted assertion');
+  const root = doc.documentElement!;
+  const elements = childElements(root);
+  let strayText = false;
+  for (let c = root.firstChild; c; c = c.nextSibling) if (c.nodeType !== 1 && (c.nodeType !== 3 || /\S/.test((c as CharacterData).data))) strayText = true;
+  if (elements.length !== 1 || !isElement(elements[0], NS.saml, 'Assertion') || strayText) {
+    throw new InvalidTokenError('The EncryptedAssertion does not hold exactly one saml:Assertion.');
+  }
+  return wrapped;
+}
+
+/**
+ * The document to verify, holding the one Assertion: the token itself (an Assertion, or a samlp:Response carrying
+ * one), or the decrypted content of an EncryptedAssertion (alone or in a Response).
+ */
+async function assertionDocument(xml: string, deps: Saml2ValidatorDeps, ctx: ValidatorContext): Promise<{ xml: string; assertion: Element }> {
+  const doc = parseToken(xml);
   let root = doc.documentElement!;
   if (isElement(root, PROTOCOL, 'Response')) {
     // SAML core 3.2.2: a Response that is not Success carries no assertion to act on.
     const status = childElements(root).find((e) => isElement(e, PROTOCOL, 'Status'));
     const code = status && childElements(status).find((e) => isElement(e, PROTOCOL, 'StatusCode'));
-    if (code?.getAttribute('Value') !== SUCCESS) throw new InvalidTokenError('The SAML Response is not a success.');
+    const value = code?.getAttribute('Value');
+    if (value !== SUCCESS) throw new InvalidTokenError(`The SAML Response is not a success (status ${JSON.stringify(sanitizeMessage(value ?? 'missing', 96))}).`);
     const inner = childElements(root).filter((e) => isElement(e, NS.saml, 'Assertion') || isElement(e, NS.saml, 'EncryptedAssertion'));
     if (inner.length !== 1) throw new InvalidTokenError('The SAML Response must carry exactly one assertion.');
-    if (isElement(inner[0], NS.saml, 'Assertion')) return xml;
+    if (isElement(inner[0], NS.saml, 'Assertion')) return { xml, assertion: inner[0] };
     root = inner[0]!;
   }
   if (isElement(root, NS.saml, 'EncryptedAssertion')) {
     const key = await decryptionKey(deps.keys, ctx.instance);
+    let plaintext: string;
     try {
-      return decryptElement(root, key.privateKey);
+      plaintext = decryptElement(root, key.privateKey);
     } catch (e) {
       if (e instanceof DecryptionError) throw new InvalidTokenError(`The EncryptedAssertion cannot be read: ${e.message}.`);
       throw e;
     }
+    const wrapped = decryptedDocument(root, plaintext);
+    return { xml: wrapped, assertion: childElements(parseStrict(wrapped).documentElement!)[0]! };
   }
-  if (!isElement(root, NS.saml, 'Assertion')) throw new InvalidTokenError('The token is not a SAML 2.0 assertion.');
-  return xml;
+  if (!isElement(root, NS.saml, 'Assertion')) throw new InvalidTokenError('The token is not a SAML 2.0 assertion (saml:Assertion, saml:EncryptedAssertion or samlp:Response).');
+  return { xml, assertion: root };
 }
 
 /** Tessera's own endpoints a bearer assertion may be addressed to, and the entry's extra recipients. */
 function acceptableRecipients(deps: Saml2ValidatorDeps, ctx: ValidatorContext, trust: Saml2TrustConfig): Set<string> {
   const base = deps.publicUrl.replace(/\/+$/, '');
   const name = ctx.instance.config.name;
-  return new Set([`${base}/sts/${name}/token`, `${base}/token`, `${base}/rest-sts/${name}`, ...(trust.recipients ?? [])]);
+  // The REST URL follows the instance's realm (/rest-sts/<realm path>/<instance>).
+  return new Set([`${base}/sts/${name}/token`, `${base}/token`, `${base}${restStsPath(name, ctx.instance.config.realm)}`, ...(trust.recipients ?? [])]);
 }
 
 function readAttributes(assertion: Element): Attributes {
-  const out: Record<string, string[]> = {};
+  // A Map, not an object: an attribute called "constructor" or "toString" must not meet Object.prototype.
+  const out = new Map<string, string[]>();
   let count = 0;
   for (const statement of childElements(assertion).filter((e) => isElement(e, NS.saml, 'AttributeStatement'))) {
     for (const a of childElements(statement).filter((e) => isElement(e, NS.saml, 'Attribute'))) {
       const name = a.getAttribute('Name') ?? '';
       // Names become claim and attribute names: no control characters, and no prototype keys.
-      if (!name || /[\u0000-\u001f\u007f]/.test(name) || name === '__proto__' || name.length > 512) continue;
+      if (!name || /[\u0000-\u001f\u007f-\u009f]/.test(name) || UNSAFE_KEYS.has(name) || name.length > 512) continue;
       if (++count > MAX_ATTRIBUTES) throw new InvalidTokenError(`The SAML assertion carries more than ${MAX_ATTRIBUTES} attributes.`);
       const values = childElements(a)
         .filter((e) => isElement(e, NS.saml, 'AttributeValue'))
         .map((v) => textOf(v))
         .filter((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(v));
-      if (values.length > MAX_VALUES) throw new InvalidTokenError(`The SAML attribute ${name.slice(0, 64)} has more than ${MAX_VALUES} values.`);
-      (out[name] ??= []).push(...values);
+      const list = out.get(name) ?? [];
+      list.push(...values);
+      if (list.length > MAX_VALUES) throw new InvalidTokenError(`The SAML attribute ${sanitizeMessage(name, 64)} has more than ${MAX_VALUES} values.`);
+      out.set(name, list);
     }
   }
-  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.length === 1 ? v[0]! : v]));
+  return Object.fromEntries([...out].map(([k, v]) => [k, v.length === 1 ? v[0]! : v]));
 }
+
+/** SAML core 2.5.1: a condition the relying party does not understand makes the assertion Indeterminate. */
+const UNDERSTOOD_CONDITIONS = new Set(['AudienceRestriction', 'OneTimeUse', 'ProxyRestriction']);
 
 export function createSaml2Validator(deps: Saml2ValidatorDeps): KindValidator {
   return {
@@ -136,20 +190,14 @@ export function createSaml2Validator(deps: Saml2ValidatorDeps): KindValidator {
     needs: ['saml2Trust'],
     fromRest: (state: Obj) => (Object.prototype.hasOwnProperty.call(state, 'saml2_token') ? { samlAssertion: state.saml2_token } : {}),
     async validate(input: TokenEnvelope, ctx: ValidatorContext): Promise<VerifiedSubject> {
-      const xml = await assertionXml(input.samlAssertion as string, deps, ctx);
+      const located = await assertionDocument(input.samlAssertion as string, deps, ctx);
       // The unsigned Issuer only picks the trust entry; the signed one must say the same.
-      let unsigned: Document;
-      try {
-        unsigned = parseStrict(xml);
-      } catch (e) {
-        throw new InvalidTokenError(`The SAML assertion is not acceptable XML: ${(e as Error).message}.`);
-      }
-      const unsignedAssertion = findAll(unsigned, NS.saml, 'Assertion')[0];
-      const unsignedIssuer = unsignedAssertion && one(unsignedAssertion, 'Issuer');
-      const trust = saml2TrustOf(ctx.instance.config).find((t) => unsignedIssuer && t.issuer === textOf(unsignedIssuer).trim());
-      if (!trust) throw new InvalidTokenError('The SAML assertion comes from an untrusted issuer.');
+      const unsignedIssuer = one(located.assertion, 'Issuer');
+      const claimed = unsignedIssuer ? textOf(unsignedIssuer).trim() : '';
+      const trust = saml2TrustOf(ctx.instance.config).find((t) => claimed !== '' && t.issuer === claimed);
+      if (!trust) throw new InvalidTokenError(`The SAML assertion comes from an untrusted issuer${claimed ? ` (${JSON.stringify(sanitizeMessage(claimed, 96))} is not in saml2Trust)` : ' (it names none)'}.`);
       const keys = trust.certificates.map((pem) => new X509Certificate(pem).publicKey);
-      const verified = verifyPartnerAssertion(xml, keys, trust.signatureAlgorithms);
+      const verified = verifyPartnerAssertion(located.xml, keys, trust.signatureAlgorithms);
       if (!verified.ok) throw new InvalidTokenError(`The SAML assertion signature does not verify: ${verified.reason}.`);
 
       // From here on only the signed bytes are read.
@@ -157,27 +205,41 @@ export function createSaml2Validator(deps: Saml2ValidatorDeps): KindValidator {
       if (!isElement(a, NS.saml, 'Assertion') || a.getAttribute('Version') !== '2.0') throw new InvalidTokenError('The signed content is not a SAML 2.0 assertion.');
       const issuer = one(a, 'Issuer');
       if (!issuer || textOf(issuer).trim() !== trust.issuer) throw new InvalidTokenError('The signed assertion names another issuer.');
+      // SAML profiles 4.1.4.2: the Issuer's Format, when given, is the entity format.
+      // (xmldom's getAttribute answers '' for an absent attribute: presence is asked with hasAttribute.)
+      if (issuer.hasAttribute('Format') && issuer.getAttribute('Format') !== NAMEID_ENTITY) throw new InvalidTokenError('The SAML assertion\'s Issuer has a Format other than the entity format.');
       const now = ctx.now.getTime();
+      const issueInstant = time(a, 'IssueInstant');
+      if (issueInstant === undefined) throw new InvalidTokenError('The SAML assertion has no IssueInstant.');
+      if (issueInstant > now + SKEW_MS) throw new InvalidTokenError('The SAML assertion is not valid yet (its IssueInstant is in the future).');
       const conditions = one(a, 'Conditions');
-      if (!conditions) throw new InvalidTokenError('The SAML assertion has no Conditions (an audience and a validity period are required).');
+      if (!conditions) throw new InvalidTokenError('The SAML assertion must have one Conditions element (an audience and a validity period are required).');
       const notBefore = time(conditions, 'NotBefore');
       const notOnOrAfter = time(conditions, 'NotOnOrAfter');
       if (notOnOrAfter === undefined) throw new InvalidTokenError('The SAML assertion has no NotOnOrAfter.');
       if (notBefore !== undefined && notBefore > now + SKEW_MS) throw new InvalidTokenError('The SAML assertion is not valid yet (NotBefore).');
       if (notOnOrAfter <= now - SKEW_MS) throw new InvalidTokenError('The SAML assertion has expired (NotOnOrAfter).');
+      for (const c of childElements(conditions)) {
+        if (c.namespaceURI !== NS.saml || !UNDERSTOOD_CONDITIONS.has(c.localName ?? '')) {
+          throw new InvalidTokenError(`The SAML assertion carries a condition Tessera does not understand (${sanitizeMessage(c.localName ?? '?', 64)}).`);
+        }
+      }
       // SAML core 2.5.1.4: every AudienceRestriction must be met, and there must be at least one here.
       const restrictions = childElements(conditions).filter((e) => isElement(e, NS.saml, 'AudienceRestriction'));
       if (restrictions.length === 0) throw new InvalidTokenError('The SAML assertion names no audience.');
       for (const r of restrictions) {
         const audiences = childElements(r).filter((e) => isElement(e, NS.saml, 'Audience')).map((e) => textOf(e).trim());
-        if (!audiences.some((x) => trust.audience.includes(x))) throw new InvalidTokenError('The SAML assertion is not meant for this audience.');
+        if (!audiences.some((x) => trust.audience.includes(x))) throw new InvalidTokenError('The SAML assertion is not meant for this audience (none of its Audience values is in saml2Trust[].audience).');
       }
 
       const subject = one(a, 'Subject');
       const nameIdEl = subject && one(subject, 'NameID');
       if (!nameIdEl) throw new InvalidTokenError('The SAML assertion has no Subject NameID (an EncryptedID is not read).');
-      const name = textOf(nameIdEl).trim();
-      if (!name || name.length > 512 || /[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new InvalidTokenError('The SAML assertion NameID is empty, too long or holds control characters.');
+      // The NameID exactly as signed: no trimming, so " admin" can never become "admin".
+      const name = textOf(nameIdEl);
+      if (!name || name.length > 512 || /[\u0000-\u001f\u007f-\u009f]/.test(name) || name.trim() !== name) {
+        throw new InvalidTokenError('The SAML assertion NameID is empty, longer than 512 characters, padded with white space or holds control characters.');
+      }
       const confirmations = childElements(subject!).filter((e) => isElement(e, NS.saml, 'SubjectConfirmation'));
       const bearer = confirmations.filter((c) => c.getAttribute('Method') === BEARER);
       if (bearer.length === 0) throw new InvalidTokenError('The SAML assertion has no bearer SubjectConfirmation.');
@@ -192,7 +254,7 @@ export function createSaml2Validator(deps: Saml2ValidatorDeps): KindValidator {
           continue;
         }
         const until = time(data, 'NotOnOrAfter');
-        const recipient = data.getAttribute('Recipient');
+        const recipient = data.hasAttribute('Recipient') ? data.getAttribute('Recipient') : null;
         if (until === undefined) problems.push('no NotOnOrAfter on the bearer confirmation');
         else if (until <= now - SKEW_MS) problems.push('the bearer confirmation has expired');
         else if (data.hasAttribute('NotBefore')) problems.push('a bearer confirmation must not carry NotBefore');
@@ -207,20 +269,21 @@ export function createSaml2Validator(deps: Saml2ValidatorDeps): KindValidator {
       const authn = childElements(a).filter((e) => isElement(e, NS.saml, 'AuthnStatement'))[0];
       const authnInstant = authn ? time(authn, 'AuthnInstant') : undefined;
       const classRef = authn && one(authn, 'AuthnContext') && one(one(authn, 'AuthnContext')!, 'AuthnContextClassRef');
-      const issueInstant = time(a, 'IssueInstant');
-      if (issueInstant === undefined) throw new InvalidTokenError('The SAML assertion has no IssueInstant.');
+      const classUri = classRef ? textOf(classRef).trim() : '';
+      const attributes = readAttributes(a);
 
       // Last, so a request refused for another reason does not use up the ID. Remembered while it could be valid.
       const fresh = await deps.replay.useOnce(`saml2-assertion:${trust.issuer}`, verified.id, new Date(Math.max(notOnOrAfter, confirmedUntil) + SKEW_MS));
       if (!fresh) throw new InvalidTokenError('The SAML assertion was already used (its ID is accepted once).');
       return {
         name,
-        attributes: readAttributes(a),
+        attributes,
         inputType: 'SAML2',
         authn: {
           instant: new Date(authnInstant ?? issueInstant),
-          // The partner authenticated the subject; its class is stated again in a SAML output, never as an acr.
-          assumedContextClass: classRef ? textOf(classRef).trim() || AUTHN_CONTEXT_CLASS.unspecified : AUTHN_CONTEXT_CLASS.unspecified,
+          // The partner authenticated the subject; its class (a URI, SAML core 2.7.2.2) is stated again in a SAML
+          // output, never as an acr.
+          assumedContextClass: isAbsoluteUri(classUri) ? classUri : AUTHN_CONTEXT_CLASS.unspecified,
         },
         issuer: trust.issuer,
       };

@@ -172,7 +172,7 @@ describe('verifyIssued', () => {
       `<!DOCTYPE lolz [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>${issued.token}`,
       issued.token.replace('>demo</saml:NameID>', '>de<!---->mo</saml:NameID>'),
       issued.token.replace('>demo</saml:NameID>', '><![CDATA[demo]]></saml:NameID>'),
-      issued.token.replace('</saml:Assertion>', `<saml:Advice>${'x'.repeat(70 * 1024)}</saml:Advice></saml:Assertion>`),
+      issued.token.replace('</saml:Assertion>', `<saml:Advice>${'x'.repeat(300 * 1024)}</saml:Advice></saml:Assertion>`),
       issued.token.replace('</saml:Issuer>', `</saml:Issuer>${'<saml:Advice>'.repeat(40)}${'</saml:Advice>'.repeat(40)}`),
       'not xml at all',
       '',
