@@ -132,6 +132,8 @@ for (const db of DB_KINDS) {
         .add('enc-bare', idp.spec({ name_id: 'frank@partner.example', encrypt: toInstance(URI.aes128Cbc) }))
         .add('for-gcm-1', idp.spec({ name_id: 'grace@partner.example' }))
         .add('for-gcm-2', idp.spec({ name_id: 'heidi@partner.example' }))
+        .add('for-rotation', idp.spec({ name_id: 'rita@partner.example' }))
+        .add('for-rotation-2', idp.spec({ name_id: 'rob@partner.example' }))
         .add('sha512', idp.spec({ sign: idp.signer({ sign_alg: URI.rsaSha512, digest_alg: URI.sha512 }) }));
       for (const [i, recipient] of [`${s.url}/sts/${NAME}/token`, `${s.url}/token`, restUrl, EXTRA_RECIPIENT, null].entries()) {
         docs.add(`recipient-${i}`, idp.spec({ recipient }));
@@ -250,6 +252,25 @@ for (const db of DB_KINDS) {
       const md = await (await fetch(`${s.url}/sts/${name}/saml-metadata.xml`)).text();
       assert.doesNotMatch(md, /use="encryption"/);
       assert.match(await (await fetch(`${s.url}/sts/${NAME}/saml-metadata.xml`)).text(), /use="encryption"/);
+    });
+
+    test('after a key rotation, assertions encrypted to the previous certificate still decrypt; after retirement they do not', async () => {
+      const encrypted = xmlsecEncryptedAssertion(docs.get('for-rotation'), encCertPem, URI.aes256Gcm);
+      const keys = (await s.gql('{ keys { kid algorithm status certificate } }', {}, s.adminToken)).data.keys as Array<{ kid: string; algorithm: string; status: string; certificate: string }>;
+      const old = keys.find((k) => k.status === 'ACTIVE' && k.certificate.replace(/\s+/g, '') === encCertPem.replace(/\s+/g, ''));
+      assert.ok(old, 'the encryption certificate is an active key');
+      const rotated = await s.gql('mutation($k:String!){ rotateKey(kid:$k){ kid } }', { k: old.kid }, s.adminToken);
+      assert.equal(rotated.errors, undefined, JSON.stringify(rotated.errors));
+      assert.notEqual(await encryptionCertificate(s, NAME), encCertPem, 'the metadata now names the new key');
+      const t = await gql(encrypted, { type: 'OPENIDCONNECT' });
+      assert.equal(t.subject, 'rita@partner.example');
+      const retired = await s.gql('mutation($k:String!){ retireKey(kid:$k){ status } }', { k: old.kid }, s.adminToken);
+      assert.equal(retired.errors, undefined, JSON.stringify(retired.errors));
+      const again = xmlsecEncryptedAssertion(docs.get('for-rotation-2'), encCertPem, URI.aes256Gcm);
+      const r = await s.gql(TRANSLATE, { n: NAME, in: gqlIn(again), out: { type: 'OPENIDCONNECT' } });
+      assert.equal(r.errors?.[0]?.extensions?.code, 'INVALID_TOKEN');
+      assert.match(r.errors![0]!.message, /EncryptedAssertion cannot be read/);
+      encCertPem = await encryptionCertificate(s, NAME);
     });
 
     describe('saml2Trust configuration mistakes are BAD_USER_INPUT naming the field', () => {

@@ -49,6 +49,25 @@ export async function decryptionKey(keys: KeyProvider, instance: PublishedInstan
   return keys.signingKey('RS256');
 }
 
+/**
+ * The keys an EncryptedAssertion may be addressed to: the current decryption key, then the rotated-out keys of
+ * its algorithm that still verify (PUBLISHED), so that a partner still encrypting to last week's certificate
+ * keeps working until the key is retired.
+ */
+async function decryptionKeys(keys: KeyProvider, instance: PublishedInstance) {
+  const current = await decryptionKey(keys, instance);
+  const older = (await keys.verificationKeys()).filter((k) => k.algorithm === current.algorithm && k.kid !== current.kid);
+  const out = [current];
+  for (const k of older) {
+    try {
+      out.push(await keys.signingKey(k.algorithm, k.kid));
+    } catch {
+      // Retired meanwhile: it decrypts nothing any more.
+    }
+  }
+  return out;
+}
+
 function one(parent: Element, local: string): Element | undefined {
   const found = childElements(parent).filter((e) => isElement(e, NS.saml, local));
   return found.length === 1 ? found[0] : undefined;
@@ -126,14 +145,18 @@ async function assertionDocument(xml: string, deps: Saml2ValidatorDeps, ctx: Val
     root = inner[0]!;
   }
   if (isElement(root, NS.saml, 'EncryptedAssertion')) {
-    const key = await decryptionKey(deps.keys, ctx.instance);
-    let plaintext: string;
-    try {
-      plaintext = decryptElement(root, key.privateKey);
-    } catch (e) {
-      if (e instanceof DecryptionError) throw new InvalidTokenError(`The EncryptedAssertion cannot be read: ${e.message}.`);
-      throw e;
+    let plaintext: string | undefined;
+    let failure: DecryptionError | undefined;
+    for (const key of await decryptionKeys(deps.keys, ctx.instance)) {
+      try {
+        plaintext = decryptElement(root, key.privateKey);
+        break;
+      } catch (e) {
+        if (!(e instanceof DecryptionError)) throw e;
+        failure ??= e;
+      }
     }
+    if (plaintext === undefined) throw new InvalidTokenError(`The EncryptedAssertion cannot be read: ${failure?.message ?? 'no key of this instance decrypts it'}.`);
     const wrapped = decryptedDocument(root, plaintext);
     return { xml: wrapped, assertion: childElements(parseStrict(wrapped).documentElement!)[0]! };
   }
