@@ -133,6 +133,11 @@ for (const db of DB_KINDS) {
         .add('for-gcm-1', idp.spec({ name_id: 'grace@partner.example' }))
         .add('for-gcm-2', idp.spec({ name_id: 'heidi@partner.example' }))
         .add('for-rotation', idp.spec({ name_id: 'rita@partner.example' }))
+        .add('response-signed', idp.spec({ name_id: 'rosa@partner.example', response: { sign_only: true, destination: restUrl } }))
+        .add('response-signed-enc', idp.spec({ name_id: 'ruth@partner.example', encrypt: toInstance(URI.aes256Cbc), response: { sign_only: true } }))
+        .add('response-signed-elsewhere', idp.spec({ name_id: 'ross@partner.example', response: { sign_only: true, destination: 'https://elsewhere.example/acs' } }))
+        .add('response-signed-tamper', idp.spec({ name_id: 'rudy@partner.example', response: { sign_only: true } }))
+        .add('response-unsigned', idp.spec({ name_id: 'rex@partner.example', sign: null, response: {} }))
         .add('for-rotation-2', idp.spec({ name_id: 'rob@partner.example' }))
         .add('sha512', idp.spec({ sign: idp.signer({ sign_alg: URI.rsaSha512, digest_alg: URI.sha512 }) }));
       for (const [i, recipient] of [`${s.url}/sts/${NAME}/token`, `${s.url}/token`, restUrl, EXTRA_RECIPIENT, null].entries()) {
@@ -252,6 +257,27 @@ for (const db of DB_KINDS) {
       const md = await (await fetch(`${s.url}/sts/${name}/saml-metadata.xml`)).text();
       assert.doesNotMatch(md, /use="encryption"/);
       assert.match(await (await fetch(`${s.url}/sts/${NAME}/saml-metadata.xml`)).text(), /use="encryption"/);
+    });
+
+    test('a Response signed as a whole (the assertion unsigned, as Keycloak signs by default), plain and with an EncryptedAssertion', async () => {
+      const plain = docs.get('response-signed')!;
+      const assertionEl = els(parseXml(plain), NS.saml, 'Assertion')[0]!;
+      assert.equal(els(assertionEl, NS.ds, 'Signature').length, 0, 'the assertion carries no signature of its own');
+      assert.equal(els(parseXml(plain), NS.ds, 'Signature').length, 1, 'the Response does');
+      const t = await gql(plain, { type: 'OPENIDCONNECT' });
+      assert.equal((await pyjwtVerify(jwks(), t.token, RP, issuer())).sub, 'rosa@partner.example');
+      const enc = await rest(docs.get('response-signed-enc')!, { token_type: 'ACCESS_TOKEN' });
+      assert.equal((await pyjwtVerify(jwks(), enc, API, issuer())).sub, 'ruth@partner.example');
+      const refuse = async (xml: string, pattern: RegExp) => {
+        const r = await s.gql(TRANSLATE, { n: NAME, in: gqlIn(xml), out: { type: 'OPENIDCONNECT' } });
+        assert.equal(r.errors?.[0]?.extensions?.code, 'INVALID_TOKEN', JSON.stringify(r.errors));
+        assert.match(r.errors![0]!.message, pattern);
+      };
+      await refuse(docs.get('response-signed-elsewhere')!, /Destination/);
+      await refuse(docs.get('response-signed-tamper')!.replace('rudy@partner.example', 'admin@partner.example'), /Response signature does not verify/);
+      await refuse(docs.get('response-unsigned')!, /not signed/);
+      // Signed once, accepted once.
+      await refuse(plain, /already used/);
     });
 
     test('after a key rotation, assertions encrypted to the previous certificate still decrypt; after retirement they do not', async () => {

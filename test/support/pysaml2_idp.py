@@ -22,7 +22,8 @@ A spec (every member but id, issuer and name_id is optional; times are xs:dateTi
    "authn": null | {"instant", "class_ref"},
    "attributes": [{"name", "name_format", "friendly_name", "values": [...]}],
    "sign": null | {"key": PEM path, "cert": PEM path, "sign_alg": URI, "digest_alg": URI},
-   "response": null | {"id", "status", "destination", "sign": bool},
+   "response": null | {"id", "status", "destination", "sign": bool, "sign_only": bool}
+              (sign_only: the Response is signed with "sign" and the assertion inside is not),
    "encrypt": null | {"cert": PEM path, "data_alg": URI}
               | {"metadata": path of the recipient's metadata, "entity_id": its entityID, "data_alg": URI}}
 With "metadata", pysaml2's metadata store reads the recipient's KeyDescriptor use="encryption" certificate, as
@@ -155,7 +156,7 @@ def build_assertion(s):
             )
         ]
     sign = s.get("sign")
-    if sign is not None:
+    if sign is not None and not (s.get("response") or {}).get("sign_only"):
         assertion.signature = pre_signature_part(
             ident=s["id"], public_key=cert_body(sign["cert"]), digest_alg=sign.get("digest_alg"), sign_alg=sign.get("sign_alg")
         )
@@ -181,7 +182,8 @@ def make(s, crypto):
     if encrypt is not None:
         outer = pre_encrypt_assertion(outer)
     xml = str(outer)
-    if sign is not None:
+    response_only = bool(response and response.get("sign_only"))
+    if sign is not None and not response_only:
         xml = crypto.sign_statement(xml, ASSERTION, sign["key"], s["id"])
     if encrypt is not None:
         data_alg = encrypt.get("data_alg", "http://www.w3.org/2001/04/xmlenc#aes256-cbc")
@@ -190,7 +192,7 @@ def make(s, crypto):
         xml = crypto.encrypt_assertion(
             xml, cert, str(template), key_type=SESSION_KEYS[data_alg], node_xpath="//*[local-name()='EncryptedAssertion']/*[local-name()='Assertion']"
         )
-    if response is not None and response.get("sign") and sign is not None:
+    if response is not None and (response.get("sign") or response_only) and sign is not None:
         xml = sign_response(xml, outer.id, sign, crypto)
     if response is None:
         xml = cut_out(xml, "EncryptedAssertion" if encrypt is not None else "Assertion")

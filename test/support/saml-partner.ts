@@ -59,7 +59,7 @@ export interface AssertionSpec {
   authn?: null | { instant?: string; class_ref?: string };
   attributes?: Array<{ name: string; name_format?: string; friendly_name?: string; values: string[] }>;
   sign?: null | { key: string; cert: string; sign_alg?: string; digest_alg?: string };
-  response?: null | { id?: string; status?: string; destination?: string; sign?: boolean };
+  response?: null | { id?: string; status?: string; destination?: string; sign?: boolean; sign_only?: boolean };
   /** To `cert`, or to the encryption certificate pysaml2 reads from the recipient's `metadata` file. */
   encrypt?: null | { cert: string; data_alg?: string } | { metadata: string; entity_id: string; data_alg?: string };
 }

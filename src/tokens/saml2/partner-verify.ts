@@ -87,41 +87,85 @@ export function verifyPartnerAssertion(xml: string, keys: readonly KeyObject[], 
     const signatures = findAll(doc, NS.ds, 'Signature').filter((s) => s.parentNode === assertion || isWithin(s, assertion));
     if (signatures.length === 0) return { ok: false, reason: 'the assertion is not signed' };
     if (signatures.length !== 1 || signatures[0]!.parentNode !== assertion) return { ok: false, reason: 'expected exactly one ds:Signature, a child of the assertion' };
-    const signature = signatures[0]!;
-    const shape = checkShape(signature, id, allowed);
-    if (typeof shape === 'string') return { ok: false, reason: shape };
-    const usable = keys.filter((k) => fitsKey(shape.sigUri, k));
-    if (usable.length === 0) return { ok: false, reason: 'no trusted certificate fits the signature algorithm' };
-    // The assertion as its own document: a Response or EncryptedAssertion around it is not part of what is signed.
-    const standalone = canonicalSource(xml, assertion);
-    let last = 'the signature does not verify with a trusted certificate';
-    for (const publicCert of usable) {
-      const sig = new SignedXml({ publicCert, getCertFromKeyInfo: () => null });
-      const spec = SIGNATURE_ALGORITHMS[shape.sigUri]!;
-      const pinnedSig = spec.ecdsa ? EcdsaSha256 : sig.SignatureAlgorithms[shape.sigUri];
-      const pinnedHash = sig.HashAlgorithms[shape.digestUri];
-      const excC14n = sig.CanonicalizationAlgorithms[ALG.excC14n];
-      const enveloped = sig.CanonicalizationAlgorithms[ALG.envelopedSignature];
-      if (!pinnedSig || !pinnedHash || !excC14n || !enveloped) return { ok: false, reason: 'algorithm unavailable' };
-      // Pin every algorithm: only the accepted ones can be looked up at all.
-      sig.SignatureAlgorithms = { [shape.sigUri]: pinnedSig };
-      sig.HashAlgorithms = { [shape.digestUri]: pinnedHash };
-      sig.CanonicalizationAlgorithms = { [ALG.excC14n]: excC14n, [ALG.envelopedSignature]: enveloped };
-      try {
-        sig.loadSignature(signature);
-        if (!sig.checkSignature(standalone)) continue;
-      } catch (e) {
-        last = String((e as Error)?.message ?? e).slice(0, 200);
-        continue;
-      }
-      const refs = sig.getSignedReferences();
-      if (refs.length !== 1) return { ok: false, reason: 'expected exactly one signed reference' };
-      return { ok: true, signedXml: refs[0]!, id, signatureAlgorithm: shape.sigUri };
-    }
-    return { ok: false, reason: last };
+    const r = verifyEnveloped(xml, assertion, signatures[0]!, id, keys, allowed);
+    return r.ok ? { ok: true, signedXml: r.signedXml, id, signatureAlgorithm: r.sigUri } : r;
   } catch (e) {
     return { ok: false, reason: `verification failed: ${String((e as Error)?.message ?? e).slice(0, 200)}` };
   }
+}
+
+/**
+ * Verifies a samlp:Response signed as a whole (SAML profiles 4.1.3.5: the Response, not the assertion, may carry
+ * the signature, as Keycloak does by default): the Response is the document root, with exactly one ds:Signature
+ * among its children and one Reference to its ID, the same transforms and algorithms as for an assertion, and
+ * exactly one Assertion or EncryptedAssertion in the whole document, a child of the Response. `signedXml` is the
+ * Response as signed, which is all the caller reads.
+ */
+export function verifyPartnerResponse(xml: string, keys: readonly KeyObject[], allowed: readonly string[]): PartnerVerifyResult {
+  try {
+    let doc: Document;
+    try {
+      doc = parseStrict(xml);
+    } catch (e) {
+      return { ok: false, reason: (e as Error).message };
+    }
+    const response = doc.documentElement!;
+    if (!isElement(response, PROTOCOL_NS, 'Response')) return { ok: false, reason: 'not a samlp:Response' };
+    const id = response.getAttribute('ID') ?? '';
+    if (!/^[A-Za-z_][\w.-]{0,255}$/.test(id)) return { ok: false, reason: 'the Response has no usable ID' };
+    const inner = [...findAll(doc, NS.saml, 'Assertion'), ...findAll(doc, NS.saml, 'EncryptedAssertion')];
+    if (inner.length !== 1 || inner[0]!.parentNode !== response) return { ok: false, reason: 'expected exactly one assertion, a child of the Response' };
+    const signatures = childElements(response).filter((e) => isElement(e, NS.ds, 'Signature'));
+    if (signatures.length !== 1) return { ok: false, reason: 'expected exactly one ds:Signature, a child of the Response' };
+    const r = verifyEnveloped(xml, response, signatures[0]!, id, keys, allowed);
+    return r.ok ? { ok: true, signedXml: r.signedXml, id, signatureAlgorithm: r.sigUri } : r;
+  } catch (e) {
+    return { ok: false, reason: `verification failed: ${String((e as Error)?.message ?? e).slice(0, 200)}` };
+  }
+}
+
+const PROTOCOL_NS = 'urn:oasis:names:tc:SAML:2.0:protocol';
+
+/** One enveloped signature over `target` (whose ID is `id`), checked for shape, then verified with pinned algorithms. */
+function verifyEnveloped(
+  xml: string,
+  target: Element,
+  signature: Element,
+  id: string,
+  keys: readonly KeyObject[],
+  allowed: readonly string[],
+): { ok: true; signedXml: string; sigUri: string } | { ok: false; reason: string } {
+  const shape = checkShape(signature, id, allowed);
+  if (typeof shape === 'string') return { ok: false, reason: shape };
+  const usable = keys.filter((k) => fitsKey(shape.sigUri, k));
+  if (usable.length === 0) return { ok: false, reason: 'no trusted certificate fits the signature algorithm' };
+  // The target as its own document: a Response or EncryptedAssertion around it is not part of what is signed.
+  const standalone = canonicalSource(xml, target);
+  let last = 'the signature does not verify with a trusted certificate';
+  for (const publicCert of usable) {
+    const sig = new SignedXml({ publicCert, getCertFromKeyInfo: () => null });
+    const spec = SIGNATURE_ALGORITHMS[shape.sigUri]!;
+    const pinnedSig = spec.ecdsa ? EcdsaSha256 : sig.SignatureAlgorithms[shape.sigUri];
+    const pinnedHash = sig.HashAlgorithms[shape.digestUri];
+    const excC14n = sig.CanonicalizationAlgorithms[ALG.excC14n];
+    const enveloped = sig.CanonicalizationAlgorithms[ALG.envelopedSignature];
+    if (!pinnedSig || !pinnedHash || !excC14n || !enveloped) return { ok: false, reason: 'algorithm unavailable' };
+    // Pin every algorithm: only the accepted ones can be looked up at all.
+    sig.SignatureAlgorithms = { [shape.sigUri]: pinnedSig };
+    sig.HashAlgorithms = { [shape.digestUri]: pinnedHash };
+    sig.CanonicalizationAlgorithms = { [ALG.excC14n]: excC14n, [ALG.envelopedSignature]: enveloped };
+    try {
+      sig.loadSignature(signature);
+      if (!sig.checkSignature(standalone)) continue;
+    } catch (e) {
+      last = String((e as Error)?.message ?? e).slice(0, 200);
+      continue;
+    }
+    const refs = sig.getSignedReferences();
+    if (refs.length !== 1) return { ok: false, reason: 'expected exactly one signed reference' };
+    return { ok: true, signedXml: refs[0]!, sigUri: shape.sigUri };
+  }
+  return { ok: false, reason: last };
 }
 
 function isWithin(node: Node, ancestor: Node): boolean {

@@ -15,7 +15,7 @@ import type { KindValidator } from '../../engine/kind.js';
 import type { Attributes, KeyProvider, Obj, PublishedInstance, ReplayStore, TokenEnvelope, ValidatorContext, VerifiedSubject } from '../../engine/types.js';
 import { AUTHN_CONTEXT_CLASS } from '../authn-context.js';
 import { DecryptionError, decryptElement } from './decrypt.js';
-import { verifyPartnerAssertion } from './partner-verify.js';
+import { verifyPartnerAssertion, verifyPartnerResponse } from './partner-verify.js';
 import { saml2Of } from './saml2.config.js';
 import { saml2TrustOf, type Saml2TrustConfig } from './saml2-trust.config.js';
 import { signatureAlgorithm } from './sign.js';
@@ -126,6 +126,88 @@ function decryptedDocument(encrypted: Element, plaintext: string): string {
   return wrapped;
 }
 
+/** SAML core 3.2.2: a Success Response, and the one Assertion or EncryptedAssertion it carries. */
+function responseContent(response: Element): Element {
+  // A Response that is not Success carries no assertion to act on.
+  const status = childElements(response).find((e) => isElement(e, PROTOCOL, 'Status'));
+  const code = status && childElements(status).find((e) => isElement(e, PROTOCOL, 'StatusCode'));
+  const value = code?.getAttribute('Value');
+  if (value !== SUCCESS) throw new InvalidTokenError(`The SAML Response is not a success (status ${JSON.stringify(sanitizeMessage(value ?? 'missing', 96))}).`);
+  const inner = childElements(response).filter((e) => isElement(e, NS.saml, 'Assertion') || isElement(e, NS.saml, 'EncryptedAssertion'));
+  if (inner.length !== 1) throw new InvalidTokenError('The SAML Response must carry exactly one assertion.');
+  return inner[0]!;
+}
+
+/** The EncryptedAssertion's plaintext as a document of its own, with the one Assertion it must hold. */
+async function decryptAssertion(encrypted: Element, deps: Saml2ValidatorDeps, ctx: ValidatorContext): Promise<{ xml: string; assertion: Element }> {
+  let plaintext: string | undefined;
+  let failure: DecryptionError | undefined;
+  for (const key of await decryptionKeys(deps.keys, ctx.instance)) {
+    try {
+      plaintext = decryptElement(encrypted, key.privateKey);
+      break;
+    } catch (e) {
+      if (!(e instanceof DecryptionError)) throw e;
+      failure ??= e;
+    }
+  }
+  if (plaintext === undefined) throw new InvalidTokenError(`The EncryptedAssertion cannot be read: ${failure?.message ?? 'no key of this instance decrypts it'}.`);
+  const wrapped = decryptedDocument(encrypted, plaintext);
+  return { xml: wrapped, assertion: childElements(parseStrict(wrapped).documentElement!)[0]! };
+}
+
+/** The trust entry for the issuer a document claims (unsigned: it only selects the entry whose keys must verify). */
+function trustFor(ctx: ValidatorContext, claimed: string): Saml2TrustConfig {
+  const trust = saml2TrustOf(ctx.instance.config).find((t) => claimed !== '' && t.issuer === claimed);
+  if (!trust) throw new InvalidTokenError(`The SAML assertion comes from an untrusted issuer${claimed ? ` (${JSON.stringify(sanitizeMessage(claimed, 96))} is not in saml2Trust)` : ' (it names none)'}.`);
+  return trust;
+}
+
+const issuerText = (el: Element | undefined): string => {
+  const i = el && one(el, 'Issuer');
+  return i ? textOf(i).trim() : '';
+};
+
+/**
+ * The signed assertion to read, and the trust entry that vouches for it. Either the assertion carries its own
+ * signature (read from its signed bytes), or — when it does not and the Response around it is signed — the
+ * Response's signature covers it: the Response is verified as a whole, and the assertion (decrypted, if it is
+ * an EncryptedAssertion) is read from the Response's signed bytes. The signed Response's Issuer, when present,
+ * must be the trusted one and its Destination, when present, one of Tessera's endpoints.
+ */
+async function signedAssertion(xml: string, deps: Saml2ValidatorDeps, ctx: ValidatorContext): Promise<{ assertion: Element; id: string; trust: Saml2TrustConfig }> {
+  const root = parseToken(xml).documentElement!;
+  const responseSigned = isElement(root, PROTOCOL, 'Response') && childElements(root).some((e) => isElement(e, NS.ds, 'Signature'));
+  const plainInner = isElement(root, PROTOCOL, 'Response') ? childElements(root).find((e) => isElement(e, NS.saml, 'Assertion')) : undefined;
+  const innerSigned = plainInner !== undefined && childElements(plainInner).some((e) => isElement(e, NS.ds, 'Signature'));
+  if (responseSigned && !innerSigned) {
+    const trust = trustFor(ctx, issuerText(root) || issuerText(plainInner));
+    const keys = trust.certificates.map((pem) => new X509Certificate(pem).publicKey);
+    const verified = verifyPartnerResponse(xml, keys, trust.signatureAlgorithms);
+    if (!verified.ok) throw new InvalidTokenError(`The SAML Response signature does not verify: ${verified.reason}.`);
+    const response = parseStrict(verified.signedXml).documentElement!;
+    const issuer = one(response, 'Issuer');
+    if (issuer && textOf(issuer).trim() !== trust.issuer) throw new InvalidTokenError('The signed Response names another issuer.');
+    const destination = response.hasAttribute('Destination') ? response.getAttribute('Destination') : null;
+    if (destination !== null && !acceptableRecipients(deps, ctx, trust).has(destination)) {
+      throw new InvalidTokenError('The SAML Response is addressed to another Destination.');
+    }
+    const inner = responseContent(response);
+    const assertion = isElement(inner, NS.saml, 'Assertion') ? inner : (await decryptAssertion(inner, deps, ctx)).assertion;
+    const id = assertion.getAttribute('ID') ?? '';
+    if (!/^[A-Za-z_][\w.-]{0,255}$/.test(id)) throw new InvalidTokenError('The SAML assertion has no usable ID.');
+    return { assertion, id, trust };
+  }
+  const located = await assertionDocument(xml, deps, ctx);
+  // The unsigned Issuer only picks the trust entry; the signed one must say the same.
+  const trust = trustFor(ctx, issuerText(located.assertion));
+  const keys = trust.certificates.map((pem) => new X509Certificate(pem).publicKey);
+  const verified = verifyPartnerAssertion(located.xml, keys, trust.signatureAlgorithms);
+  if (!verified.ok) throw new InvalidTokenError(`The SAML assertion signature does not verify: ${verified.reason}.`);
+  // From here on only the signed bytes are read.
+  return { assertion: parseStrict(verified.signedXml).documentElement!, id: verified.id, trust };
+}
+
 /**
  * The document to verify, holding the one Assertion: the token itself (an Assertion, or a samlp:Response carrying
  * one), or the decrypted content of an EncryptedAssertion (alone or in a Response).
@@ -134,32 +216,11 @@ async function assertionDocument(xml: string, deps: Saml2ValidatorDeps, ctx: Val
   const doc = parseToken(xml);
   let root = doc.documentElement!;
   if (isElement(root, PROTOCOL, 'Response')) {
-    // SAML core 3.2.2: a Response that is not Success carries no assertion to act on.
-    const status = childElements(root).find((e) => isElement(e, PROTOCOL, 'Status'));
-    const code = status && childElements(status).find((e) => isElement(e, PROTOCOL, 'StatusCode'));
-    const value = code?.getAttribute('Value');
-    if (value !== SUCCESS) throw new InvalidTokenError(`The SAML Response is not a success (status ${JSON.stringify(sanitizeMessage(value ?? 'missing', 96))}).`);
-    const inner = childElements(root).filter((e) => isElement(e, NS.saml, 'Assertion') || isElement(e, NS.saml, 'EncryptedAssertion'));
-    if (inner.length !== 1) throw new InvalidTokenError('The SAML Response must carry exactly one assertion.');
-    if (isElement(inner[0], NS.saml, 'Assertion')) return { xml, assertion: inner[0] };
-    root = inner[0]!;
+    const inner = responseContent(root);
+    if (isElement(inner, NS.saml, 'Assertion')) return { xml, assertion: inner };
+    root = inner;
   }
-  if (isElement(root, NS.saml, 'EncryptedAssertion')) {
-    let plaintext: string | undefined;
-    let failure: DecryptionError | undefined;
-    for (const key of await decryptionKeys(deps.keys, ctx.instance)) {
-      try {
-        plaintext = decryptElement(root, key.privateKey);
-        break;
-      } catch (e) {
-        if (!(e instanceof DecryptionError)) throw e;
-        failure ??= e;
-      }
-    }
-    if (plaintext === undefined) throw new InvalidTokenError(`The EncryptedAssertion cannot be read: ${failure?.message ?? 'no key of this instance decrypts it'}.`);
-    const wrapped = decryptedDocument(root, plaintext);
-    return { xml: wrapped, assertion: childElements(parseStrict(wrapped).documentElement!)[0]! };
-  }
+  if (isElement(root, NS.saml, 'EncryptedAssertion')) return decryptAssertion(root, deps, ctx);
   if (!isElement(root, NS.saml, 'Assertion')) throw new InvalidTokenError('The token is not a SAML 2.0 assertion (saml:Assertion, saml:EncryptedAssertion or samlp:Response).');
   return { xml, assertion: root };
 }
@@ -213,18 +274,7 @@ export function createSaml2Validator(deps: Saml2ValidatorDeps): KindValidator {
     needs: ['saml2Trust'],
     fromRest: (state: Obj) => (Object.prototype.hasOwnProperty.call(state, 'saml2_token') ? { samlAssertion: state.saml2_token } : {}),
     async validate(input: TokenEnvelope, ctx: ValidatorContext): Promise<VerifiedSubject> {
-      const located = await assertionDocument(input.samlAssertion as string, deps, ctx);
-      // The unsigned Issuer only picks the trust entry; the signed one must say the same.
-      const unsignedIssuer = one(located.assertion, 'Issuer');
-      const claimed = unsignedIssuer ? textOf(unsignedIssuer).trim() : '';
-      const trust = saml2TrustOf(ctx.instance.config).find((t) => claimed !== '' && t.issuer === claimed);
-      if (!trust) throw new InvalidTokenError(`The SAML assertion comes from an untrusted issuer${claimed ? ` (${JSON.stringify(sanitizeMessage(claimed, 96))} is not in saml2Trust)` : ' (it names none)'}.`);
-      const keys = trust.certificates.map((pem) => new X509Certificate(pem).publicKey);
-      const verified = verifyPartnerAssertion(located.xml, keys, trust.signatureAlgorithms);
-      if (!verified.ok) throw new InvalidTokenError(`The SAML assertion signature does not verify: ${verified.reason}.`);
-
-      // From here on only the signed bytes are read.
-      const a = parseStrict(verified.signedXml).documentElement!;
+      const { assertion: a, id: assertionId, trust } = await signedAssertion(input.samlAssertion as string, deps, ctx);
       if (!isElement(a, NS.saml, 'Assertion') || a.getAttribute('Version') !== '2.0') throw new InvalidTokenError('The signed content is not a SAML 2.0 assertion.');
       const issuer = one(a, 'Issuer');
       if (!issuer || textOf(issuer).trim() !== trust.issuer) throw new InvalidTokenError('The signed assertion names another issuer.');
@@ -296,7 +346,7 @@ export function createSaml2Validator(deps: Saml2ValidatorDeps): KindValidator {
       const attributes = readAttributes(a);
 
       // Last, so a request refused for another reason does not use up the ID. Remembered while it could be valid.
-      const fresh = await deps.replay.useOnce(`saml2-assertion:${trust.issuer}`, verified.id, new Date(Math.max(notOnOrAfter, confirmedUntil) + SKEW_MS));
+      const fresh = await deps.replay.useOnce(`saml2-assertion:${trust.issuer}`, assertionId, new Date(Math.max(notOnOrAfter, confirmedUntil) + SKEW_MS));
       if (!fresh) throw new InvalidTokenError('The SAML assertion was already used (its ID is accepted once).');
       return {
         name,
