@@ -12,6 +12,7 @@ import type { TokenRegistry } from './engine/registry.js';
 import type { Clock } from './engine/types.js';
 import type { SamlPluginRegistry } from './plugins/registry.js';
 import type { CachedInstances, DbAuditStore, DbIssuedTokenStore } from './persistence/stores.js';
+import type { Metrics } from './metrics/metrics.js';
 
 export interface Services {
   config: Config;
@@ -29,4 +30,6 @@ export interface Services {
   issued: DbIssuedTokenStore;
   audit: DbAuditStore;
   samlPlugins: SamlPluginRegistry;
+  /** Prometheus metrics (metrics/metrics.ts): the doors and stores report to it, /metrics renders it. */
+  metrics: Metrics;
 }
