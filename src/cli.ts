@@ -176,7 +176,8 @@ function primary(config: Config, log: Logger, count: number): void {
   });
 }
 
-async function main(): Promise<void> {
+/** `tessera serve`: one process, or a primary and its workers (src/cli/index.ts dispatches here). */
+export async function serve(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
@@ -191,4 +192,3 @@ async function main(): Promise<void> {
   return worker(config, log);
 }
 
-void main();

@@ -76,6 +76,8 @@ export interface Core {
   version: ConfigVersion;
   instanceStore: DbInstanceStore;
   replay: DbReplayStore;
+  /** The group commit the per-token writes go through. */
+  writer: WriteBatcher;
   plugins: LoadedPlugins;
   /**
    * Applies pending migrations and checks the master key under the start-up lock (what every command needs),
@@ -143,6 +145,7 @@ export async function openCore(config: Config, opts: CoreOptions = {}): Promise<
       version,
       instanceStore,
       replay,
+      writer,
       plugins,
       async migrate(then) {
         // Migrations and first-start bootstrap run once, even when several processes start together.
