@@ -23,31 +23,11 @@ import type { KeyRecord } from '../keys/key-store.js';
 import { exportIssuedTokens, importIssuedTokens, type ExportedIssuedToken } from '../persistence/issued-export.js';
 import type { Core } from '../core.js';
 import { cliActor, parse, readJsonInput, UsageError, withCore, writeJson, type Io } from './context.js';
+import { BACKUP_USAGE as USAGE } from './usage.js';
 
 export const EXPORT_FORMAT = 'tessera-export';
 export const EXPORT_VERSION = 1;
 
-export const USAGE = {
-  export: `Usage: tessera export [--output <file>]
-
-Writes the whole configuration as JSON: instances, keys (public parts and sealed private parts), users
-(without passwords), the plugins the instances reference, and the records of tokens still live. The private
-keys stay sealed under TESSERA_MASTER_KEY; keep the master key apart from the export.
-
-Options:
-  -o, --output <file>   write to <file> (mode 0600) instead of standard output
-  -h, --help            show this help`,
-  import: `Usage: tessera import <file> [--replace]
-
-Reads an export ("-": standard input) into this database, which must hold no instances and no keys (a new
-database, before its first serve), unless --replace: then instances of the same name are replaced and keys
-already present are kept. TESSERA_MASTER_KEY must be the one the export was made under. Imported users have no
-password until "tessera admin reset-password <user>".
-
-Options:
-  --replace     replace instances that exist instead of refusing (CONFLICT)
-  -h, --help    show this help`,
-} as const;
 
 export interface ExportedInstance {
   id: string;
@@ -266,4 +246,3 @@ export async function importCommand(args: string[], io: Io): Promise<void> {
   });
 }
 
-export { UsageError };

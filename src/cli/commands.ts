@@ -10,40 +10,9 @@ import type { GqlType } from '../engine/kind.js';
 import type { TokenRegistry } from '../engine/registry.js';
 import type { InstanceConfig } from '../engine/types.js';
 import { cliActor, parse, readJsonInput, table, UsageError, withCore, writeJson, type Io } from './context.js';
+import { COMMAND_USAGE as USAGE } from './usage.js';
 
 // ---------------------------------------------------------------------------------------------- usage texts
-export const USAGE = {
-  admin: `Usage: tessera admin reset-password <user>
-
-Sets a user's password without the old one, on the database directly (no server needed). The new password
-is read from standard input (one line; typed without echo on a terminal); every session of the user ends.
-
-Options:
-  -h, --help   show this help`,
-  instances: `Usage: tessera instances <command>
-
-Commands:
-  list [--json]                    the published instances (--json: as InstanceInput objects)
-  get <name>                       one instance as an InstanceInput (JSON, without secrets)
-  apply -f <file> [--replace]      publish the InstanceInput, or list of them, in <file> ("-": standard input);
-                                   a name that exists is CONFLICT unless --replace (then a full replacement)
-  delete <name>                    delete an instance
-
-Options:
-  -h, --help   show this help`,
-  keys: `Usage: tessera keys <command>
-
-Commands:
-  list [--json]          the signing keys (never private material)
-  generate <algorithm>   a new ACTIVE key: RS256, RS512, PS256 (RSA-2048; -3072 for RSA-3072), ES256, EdDSA
-  rotate <kid>           a new ACTIVE key of the same algorithm; the old one stays PUBLISHED (still verifies)
-  retire <kid>           no longer published or used
-
-A kid may begin with "-": put -- before it (tessera keys rotate -- -SMvn9o...).
-
-Options:
-  -h, --help   show this help`,
-} as const;
 
 // ---------------------------------------------------------------------------------------------- admin
 /** The password from standard input: the first line, without its line break. On a terminal, typed without echo. */

@@ -8,11 +8,9 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { openCore, StartupError, type Core } from '../core.js';
+import type { Core } from '../core.js';
 import { BadUserInputError, TesseraError } from '../engine/errors.js';
-import { MasterKeyError } from '../keys/key-store.js';
 import { createLogger } from '../log.js';
-import { DatabaseConfigError } from '../persistence/database.js';
 
 /** Exit statuses: 0 done, 1 the operation failed, 2 the command line is wrong. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
@@ -86,6 +84,7 @@ export async function withCore<T>(io: Io, fn: (core: Core) => Promise<T>): Promi
   const config = loadCliConfig(io);
   const level = config.logLevel === 'debug' || config.logLevel === 'silent' || config.logLevel === 'error' ? config.logLevel : 'warn';
   const log = createLogger(level, (line) => io.stderr.write(line + '\n'));
+  const { openCore } = await import('../core.js');
   const core = await openCore(config, { log });
   try {
     await core.migrate();
@@ -98,13 +97,15 @@ export async function withCore<T>(io: Io, fn: (core: Core) => Promise<T>): Promi
 /** The message for an error a command ends with, and its exit status. */
 export function describeFailure(e: unknown): { text: string; status: number } {
   if (e instanceof UsageError) return { text: `tessera: ${e.message}\n\n${e.usage}`, status: EXIT.usage };
-  if (e instanceof ConfigError || e instanceof DatabaseConfigError) return { text: `tessera: ${e.message}`, status: EXIT.usage };
+  const name = (e as Error)?.name;
+  // Matched by name: importing their modules would load the database driver and crypto for every --help.
+  if (e instanceof ConfigError || name === 'DatabaseConfigError') return { text: `tessera: ${(e as Error).message}`, status: EXIT.usage };
   if (e instanceof TesseraError) {
     // The message the API gives for the same failure (a BAD_USER_INPUT names its field); INTERNAL says no more.
     const detail = e.code === 'INTERNAL' ? 'an internal error occurred' : e.message;
     return { text: `tessera: ${e.code}: ${detail}`, status: EXIT.failed };
   }
-  if (e instanceof StartupError || e instanceof MasterKeyError || (e as Error)?.name === 'PluginLoadError') {
+  if (name === 'StartupError' || name === 'MasterKeyError' || name === 'PluginLoadError') {
     return { text: `tessera: ${(e as Error).message}`, status: EXIT.failed };
   }
   return { text: `tessera: ${(e as Error)?.message ?? String(e)}`, status: EXIT.failed };

@@ -3,31 +3,14 @@
  * `npm start` runs); the others administer the database the environment names, offline, through the same
  * services the doors use. `--help` works everywhere; an unknown command or flag is an error with the usage.
  */
-import { exportCommand, importCommand, USAGE as BACKUP_USAGE } from './backup.js';
-import { adminCommand, instancesCommand, keysCommand, USAGE as COMMAND_USAGE } from './commands.js';
 import { describeFailure, EXIT, parse, processIo, UsageError, type Io } from './context.js';
+import { BACKUP_USAGE, COMMAND_USAGE, SERVE_USAGE, USAGE } from './usage.js';
 
-export const USAGE = `Usage: tessera <command> [options]
+// The commands load the services only when they run.
+const commands = () => import('./commands.js');
+const backup = () => import('./backup.js');
 
-Commands:
-  serve                           serve the STS (the default; what npm start runs)
-  admin reset-password <user>     set a user's password, read from standard input
-  instances list|get|apply|delete publish and inspect STS instances
-  keys list|generate|rotate|retire manage signing keys
-  export [--output <file>]        the whole configuration as JSON (backup, GitOps)
-  import <file>                   an export into a new database
 
-Every command reads the same environment as the server (TESSERA_DATABASE_URL, TESSERA_MASTER_KEY, ...).
-Run "tessera <command> --help" for a command's options.`;
-
-const SERVE_USAGE = `Usage: tessera serve
-
-Serves GraphQL, the REST STS, metadata, /metrics, /readyz, /healthz and the admin console on one port, as
-configured by the environment (PORT, HOST, TESSERA_DATABASE_URL, TESSERA_WORKERS, ...; see docs/operations.md).
-Stops cleanly on SIGTERM or SIGINT.
-
-Options:
-  -h, --help   show this help`;
 
 /**
  * Runs one command; resolves with the exit status (the server's `serve` resolves once it is running and keeps
@@ -61,19 +44,19 @@ export async function runCli(argv: string[], serve: () => Promise<void>, io: Io 
         }
         return EXIT.ok;
       case 'admin':
-        await adminCommand(rest, io);
+        await (await commands()).adminCommand(rest, io);
         return EXIT.ok;
       case 'instances':
-        await instancesCommand(rest, io);
+        await (await commands()).instancesCommand(rest, io);
         return EXIT.ok;
       case 'keys':
-        await keysCommand(rest, io);
+        await (await commands()).keysCommand(rest, io);
         return EXIT.ok;
       case 'export':
-        await exportCommand(rest, io);
+        await (await backup()).exportCommand(rest, io);
         return EXIT.ok;
       case 'import':
-        await importCommand(rest, io);
+        await (await backup()).importCommand(rest, io);
         return EXIT.ok;
       default:
         throw new UsageError(command.startsWith('-') ? `unknown option "${command}"` : `unknown command "${command}"`, USAGE);
