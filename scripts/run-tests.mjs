@@ -39,6 +39,8 @@ async function missingRequirements() {
   if (!runs('xmllint', ['--version'])) missing.push('xmllint (SAML schema checks): apt-get install libxml2-utils');
   if (!runs('openssl', ['version'])) missing.push('openssl (certificate checks): apt-get install openssl');
   if (!runs('/usr/bin/python3', ['-c', 'import jwt'])) missing.push('PyJWT for /usr/bin/python3 (ID token checks): apt-get install python3-jwt');
+  if (!runs('/usr/bin/python3', ['-c', 'import saml2'])) missing.push('pysaml2 for /usr/bin/python3 (SAML Response checks): apt-get install python3-pysaml2');
+  if (!runs('/usr/bin/python3', ['-c', 'import prometheus_client'])) missing.push('prometheus_client for /usr/bin/python3 (the /metrics parser): apt-get install python3-prometheus-client');
   if (!existsSync('/usr/bin/chromium')) missing.push('/usr/bin/chromium (GraphiQL browser test): apt-get install chromium');
   if (!(await reachable(pgUrl))) missing.push(`PostgreSQL at ${pgUrl} (TESSERA_TEST_PG_URL), trust auth: the persistence and end-to-end suites run on it too`);
   return missing;
