@@ -5,7 +5,7 @@
 import type { KindMetadata, MetadataContext, TokenKind } from '../../engine/kind.js';
 import type { KeyProvider } from '../../engine/types.js';
 import type { Saml2StatementPlugin } from '../../plugins/types.js';
-import { buildIdpMetadata } from './metadata.js';
+import { idpMetadataDocument } from './idp-metadata.js';
 import { saml2Of, saml2Section, type StatementPluginLookup } from './saml2.config.js';
 import { createSaml2Provider } from './saml2.provider.js';
 import { signatureAlgorithm } from './sign.js';
@@ -27,11 +27,7 @@ function metadata(deps: Saml2KindDeps): KindMetadata {
       const key = await deps.keys.signingKey(algorithm, saml2.signingKeyId);
       // Rotated-out keys of the same algorithm still verify until retired: list them after the active one.
       const others = saml2.signingKeyId ? [] : ((await deps.keys.publishedCertificates?.(algorithm)) ?? []);
-      // The metadata schema requires a SingleSignOnService; Tessera's is its REST STS endpoint.
-      return buildIdpMetadata(saml2, key.certificateDer, {
-        singleSignOnService: { binding: 'urn:tessera:bindings:rest-sts', location: `${publicUrl}/rest-sts/${instance.config.name}` },
-        additionalSigningCertsDer: others,
-      });
+      return idpMetadataDocument(saml2, key, others, `${publicUrl}/rest-sts/${instance.config.name}`);
     },
   };
 }
