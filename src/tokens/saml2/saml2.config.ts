@@ -10,6 +10,7 @@ import {
   fail,
   get,
   httpUrl,
+  keyPath,
   lifetime,
   object,
   onlyKeys,
@@ -151,18 +152,18 @@ function samePem(a: unknown, b: string): boolean {
  */
 function parseAttributeMap(v: unknown, field: string): Record<string, string | AttributeMapping> {
   if (absent(v)) return {};
+  // The short form's rules are stringMap's (sizes, empty keys, entry names); long-form entries are checked here.
   const o = object(v, field);
-  const entries = Object.entries(o);
-  if (entries.length > 200) fail(field, 'at most 200 attributes.');
-  const out: Record<string, string | AttributeMapping> = {};
-  for (const [name, value] of entries) {
-    const f = `${field}.${name}`;
-    if (name.length === 0 || name.length > 1024) fail(f, 'an attribute name is 1 to 1024 characters.');
+  const short = stringMap(Object.fromEntries(Object.entries(o).map(([k, x]) => [k, typeof x === 'string' ? x : 'long form'])), field);
+  const out: Array<[string, string | AttributeMapping]> = [];
+  for (const [name, value] of Object.entries(o)) {
     if (typeof value === 'string') {
-      out[name] = stringMap({ [name]: value }, field)[name]!;
+      out.push([name, short[name]!]);
       continue;
     }
-    const m = object(value, f);
+    const f = `${field}.${keyPath(name)}`;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(f, 'must be a user attribute name, or { "attribute": …, "nameFormat"?: …, "friendlyName"?: … }.');
+    const m = value as Record<string, unknown>;
     onlyKeys(m, ['attribute', 'nameFormat', 'friendlyName'], f);
     const mapping: AttributeMapping = { attribute: requiredString(m, 'attribute', `${f}.attribute`, { max: 256 }) };
     const nameFormat = optionalString(m, 'nameFormat', `${f}.nameFormat`, { max: 1024 });
@@ -172,9 +173,10 @@ function parseAttributeMap(v: unknown, field: string): Record<string, string | A
     }
     const friendlyName = optionalString(m, 'friendlyName', `${f}.friendlyName`, { max: 256 });
     if (friendlyName !== undefined) mapping.friendlyName = friendlyName;
-    out[name] = mapping;
+    out.push([name, mapping]);
   }
-  return out;
+  // fromEntries: a "__proto__" key stays data.
+  return Object.fromEntries(out);
 }
 
 function parseEnvelope(v: unknown, field: string): Saml2Envelope {

@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { ADMIN_PASSWORD, codeOf, DB_KINDS, freshDatabase, startServer, TEST_MASTER_KEY, type DbKind, type TestServer } from '../support/server.js';
-import { tessera } from '../support/cli.js';
+import { ADMIN_PASSWORD, codeOf, freshDatabase, startServer, TEST_MASTER_KEY, type DbKind, type TestServer } from './server.js';
+import { tessera } from './cli.js';
 
 const OIDC = (name: string) => ({ name, transforms: [{ input: 'USERNAME', output: 'OPENIDCONNECT' }], oidc: { audience: ['rp'] } });
 const SAML = (name: string) => ({
@@ -20,10 +20,10 @@ const SAML = (name: string) => ({
   saml2: { issuer: 'https://idp.example', spEntityId: 'https://sp.example', spAcsUrl: 'https://sp.example/acs' },
 });
 
-const dir = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
-
-for (const db of DB_KINDS) {
+/** The suite on one database; the usage checks need no database and run with the SQLite suite only. */
+export function cliSuite(db: DbKind, opts: { usage: boolean }): void {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-cli-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
   describe(`tessera command line (${db})`, () => {
     let s: TestServer;
     let env: Record<string, string>;
@@ -34,12 +34,12 @@ for (const db of DB_KINDS) {
     });
     after(() => s.destroy());
 
-    test('--help on every command; unknown commands and flags are errors with the usage (exit 2)', async () => {
-      for (const args of [['--help'], ['help'], ['serve', '--help'], ['admin', '--help'], ['admin', 'reset-password', '--help'], ['instances', '--help'], ['instances', 'list', '--help'], ['instances', 'apply', '-h'], ['keys', '--help'], ['keys', 'rotate', '--help'], ['export', '--help'], ['import', '--help']]) {
+    test('--help on every command; unknown commands and flags are errors with the usage (exit 2)', { skip: !opts.usage && 'run with the SQLite suite' }, async () => {
+      await Promise.all([['--help'], ['help'], ['serve', '--help'], ['admin', '--help'], ['admin', 'reset-password', '--help'], ['instances', '--help'], ['instances', 'list', '--help'], ['instances', 'apply', '-h'], ['keys', '--help'], ['keys', 'rotate', '--help'], ['export', '--help'], ['import', '--help']].map(async (args) => {
         const r = await tessera(args, env);
         assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
         assert.match(r.stdout, /^Usage: tessera/, args.join(' '));
-      }
+      }));
       const cases: Array<[string[], RegExp]> = [
         [['--port', '1'], /unknown option "--port"/],
         [['frobnicate'], /unknown command "frobnicate"/],
@@ -50,13 +50,13 @@ for (const db of DB_KINDS) {
         [['admin', 'unlock', 'x'], /unknown admin command "unlock"/],
         [['serve', '--port=1'], /Unknown option '--port'/],
       ];
-      for (const [args, message] of cases) {
+      await Promise.all(cases.map(async ([args, message]) => {
         const r = await tessera(args, env);
         assert.equal(r.code, 2, args.join(' '));
         assert.match(r.stderr, message, args.join(' '));
         assert.match(r.stderr, /Usage: tessera/, `${args.join(' ')} prints the usage`);
         assert.equal(r.stdout, '', 'nothing on standard output');
-      }
+      }));
     });
 
     test('admin reset-password: the new password from standard input logs in, the old one and the old sessions do not', async () => {
