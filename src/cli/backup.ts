@@ -22,7 +22,7 @@ import type { InstanceConfig } from '../engine/types.js';
 import type { KeyRecord } from '../keys/key-store.js';
 import { exportIssuedTokens, importIssuedTokens, type ExportedIssuedToken } from '../persistence/issued-export.js';
 import type { Core } from '../core.js';
-import { cliActor, parse, readJsonInput, UsageError, withCore, writeJson, type Io } from './context.js';
+import { cliActor, parse, readJsonInput, withCore, writeJson, type Io } from './context.js';
 import { BACKUP_USAGE as USAGE } from './usage.js';
 
 export const EXPORT_FORMAT = 'tessera-export';
