@@ -41,6 +41,7 @@ async function missingRequirements() {
   if (!runs('/usr/bin/python3', ['-c', 'import jwt'])) missing.push('PyJWT for /usr/bin/python3 (ID token checks): apt-get install python3-jwt');
   if (!runs('/usr/bin/python3', ['-c', 'import authlib, requests'])) missing.push('Authlib for /usr/bin/python3 (RFC 8693 client checks): apt-get install python3-authlib python3-requests');
   if (!runs('/usr/bin/python3', ['-c', 'import saml2.sigver'])) missing.push('pysaml2 for /usr/bin/python3 (the partner IdP of the SAML2 input tests): apt-get install python3-pysaml2');
+  if (!runs('/usr/bin/python3', ['-c', 'import prometheus_client'])) missing.push('prometheus_client for /usr/bin/python3 (the /metrics parser): apt-get install python3-prometheus-client');
   if (!existsSync('/usr/bin/chromium')) missing.push('/usr/bin/chromium (GraphiQL browser test): apt-get install chromium');
   if (!(await reachable(pgUrl))) missing.push(`PostgreSQL at ${pgUrl} (TESSERA_TEST_PG_URL), trust auth: the persistence and end-to-end suites run on it too`);
   return missing;

@@ -1,48 +1,19 @@
 /**
- * Composition root: config → database (migrations, under the start-up lock) → master key → identity, keys →
- * plugins → engine → HTTP. `startTessera` is what `npm start` runs and what the end-to-end tests start.
+ * Composition root of the server: the services (core.ts) → first-start bootstrap (under the start-up lock) →
+ * HTTP doors and timers. `startTessera` is what `npm start` runs and what the end-to-end tests start; the admin
+ * command line builds the same services without the doors (core.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
 import type { Config } from './config.js';
 import { createLogger, describeError, type Logger } from './log.js';
-import { Database } from './persistence/database.js';
-import {
-  CachedInstances,
-  ConfigVersion,
-  DbAuditStore,
-  DbInstanceStore,
-  DbIssuanceLog,
-  DbIssuedTokenStore,
-  DbReplayStore,
-} from './persistence/stores.js';
-import { IdentityService } from './identity/identity.service.js';
-import { KeyStore } from './keys/key-store.js';
-import { loadOrCreateMasterKeyFile, parseMasterKey } from './keys/master-key.js';
-import { Engine } from './engine/engine.js';
-import { PublishService } from './publish/publish.service.js';
-import { buildRegistry, builtInKinds } from './tokens/index.js';
-import { BUILT_IN_SAML_PLUGINS } from './tokens/saml2/builtin-statements.js';
-import { loadPlugins } from './plugins/loader.js';
-import { SamlPluginRegistry } from './plugins/registry.js';
-import { customTokenKinds } from './plugins/custom-tokens.js';
 import type { TokenKind } from './engine/kind.js';
 import { systemClock, type Clock } from './engine/types.js';
 import { createHttpApp, type HttpApp } from './http/server.js';
-import { WriteBatcher } from './persistence/write-batcher.js';
-import { DbKeyRecords } from './persistence/key-records.js';
-import { DbClientRecords } from './persistence/client-records.js';
-import { ClientService } from './clients/clients.js';
-import { ClientAuthenticator } from './clients/client-auth.js';
 import type { Services } from './services.js';
-import { loadDemoData } from './seeds.js';
+import { loadDemoData, type DemoResult } from './seeds.js';
+import { openCore } from './core.js';
 
-export class StartupError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StartupError';
-  }
-}
+export { StartupError } from './core.js';
 
 export interface Tessera {
   url: string;
@@ -52,25 +23,9 @@ export interface Tessera {
   http: HttpApp;
   /** The generated admin password, when one was generated at this start. */
   generatedAdminPassword?: string;
+  /** The demo data loaded at this start (into an empty database), with the demo PKI's files. */
+  demo?: DemoResult;
   stop(): Promise<void>;
-}
-
-function resolveMasterKey(config: Config, db: Database, log: Logger): Buffer {
-  if (config.masterKey) {
-    try {
-      return parseMasterKey(config.masterKey);
-    } catch (e) {
-      throw new StartupError((e as Error).message);
-    }
-  }
-  if (db.dialect === 'postgresql') {
-    throw new StartupError('TESSERA_MASTER_KEY is required with PostgreSQL: every node must share it (32 bytes as 64 hex characters or base64).');
-  }
-  if (db.target.location === ':memory:') return randomBytes(32);
-  const { key, created, path, insecurePermissions } = loadOrCreateMasterKeyFile(dirname(db.target.location));
-  if (created) log.info('generated a master key', { path });
-  if (insecurePermissions) log.warn('the master key file is readable by group or others; chmod 600 it', { path });
-  return key;
 }
 
 export interface StartOptions {
@@ -83,63 +38,22 @@ export interface StartOptions {
   kinds?: TokenKind[];
   /** The one clock handed to the engine, the services and every token kind (tests move it instead of sleeping). */
   clock?: Clock;
+  /** In a cluster worker: every worker's metrics summed, for /metrics (cli.ts asks the primary). */
+  clusterMetrics?: () => Promise<string>;
 }
 
 export async function startTessera(config: Config, opts: StartOptions = {}): Promise<Tessera> {
   const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
-  const db = await Database.open(config.databaseUrl);
-  const cleanup: Array<() => Promise<void> | void> = [() => db.close()];
+  const core = await openCore(config, { log, clock, kinds: opts.kinds, onConfigChange: opts.onConfigChange });
+  const { services, version, instanceStore, replay } = core;
+  const { db, identity, keys, publish, issued, clients } = services;
+  const cleanup: Array<() => Promise<void> | void> = [() => core.close()];
   try {
-    const masterKey = resolveMasterKey(config, db, log);
-    const version = new ConfigVersion(db);
-    version.onLocalBump = opts.onConfigChange;
-    const writer = new WriteBatcher(db);
-    const audit = new DbAuditStore(db, log, writer, clock);
-    const identity = new IdentityService(db, {
-      sessionTtlSeconds: config.sessionTtlSeconds,
-      authMaxFailures: config.authMaxFailures,
-      authWindowSeconds: config.authWindowSeconds,
-      now: () => clock.now(),
-    });
-    const keys = new KeyStore(new DbKeyRecords(db), masterKey, { commonNamePrefix: 'Tessera', onChange: () => version.bump(), audit, clock });
-    const issued = new DbIssuedTokenStore(db, writer, clock);
-    const replay = new DbReplayStore(db);
-    const instanceStore = new DbInstanceStore(db);
-    const instances = new CachedInstances(instanceStore);
-    const clients = new ClientService(new DbClientRecords(db), {
-      audit,
-      clock,
-      instanceExists: async (name) => (await instanceStore.get(name)) !== null,
-      onChange: () => version.bump(),
-    });
-    const clientAuth = new ClientAuthenticator({ clients, replay, audit, clock });
-    version.onChange(() => {
-      instances.invalidate();
-      keys.invalidate();
-      clients.invalidate();
-    });
-
-    // Plugins first: publish-time validation needs to know what is loaded.
-    const loaded = config.pluginDir
-      ? await loadPlugins(config.pluginDir, (line) => log.info('plugin', line))
-      : { samlPlugins: [], validators: [], providers: [], files: [] };
-    const samlPlugins = new SamlPluginRegistry(BUILT_IN_SAML_PLUGINS, loaded.samlPlugins);
-
-    // Every token kind registers the same way: the built-ins, kinds handed in by code, and plugins.
-    const kindDeps = { identity, keys, replay, publicUrl: config.publicUrl, samlPlugins, pluginTimeoutMs: config.pluginTimeoutMs };
-    const registry = buildRegistry([...builtInKinds(kindDeps), ...(opts.kinds ?? []), ...customTokenKinds(loaded, config.pluginTimeoutMs)]);
-
-    const engine = new Engine({ registry, instances, log: new DbIssuanceLog(writer, issued, audit), identity, clock });
-    const publish = new PublishService(instanceStore, version, audit, registry, clock);
-
+    if (opts.clusterMetrics) services.metrics.setClusterCollector(opts.clusterMetrics);
     let generatedAdminPassword: string | undefined;
-    let demo: Awaited<ReturnType<typeof loadDemoData>> | undefined;
-    // Migrations and first-start bootstrap run once, even when several processes start together.
-    await db.withStartupLock(async () => {
-      const applied = await db.migrate();
-      if (applied.length) log.info('applied migrations', { migrations: applied });
-      await keys.checkMasterKey();
+    let demo: DemoResult | undefined;
+    const applied = await core.migrate(async () => {
       const adminPassword = config.adminPassword ?? randomBytes(12).toString('base64url');
       if (await identity.ensureAdmin(adminPassword)) {
         if (!config.adminPassword) generatedAdminPassword = adminPassword;
@@ -148,9 +62,9 @@ export async function startTessera(config: Config, opts: StartOptions = {}): Pro
       await keys.ensureActive('RS256');
       if (config.demo) demo = await loadDemoData({ identity, publish, clients, instanceStore, db, config, log });
     });
+    if (applied.length) log.info('applied migrations', { migrations: applied });
     await version.poll();
 
-    const services: Services = { config, log, db, clock, identity, keys, publish, engine, registry, issued, audit, instances, samlPlugins, clients, clientAuth };
     const http = await createHttpApp(services);
     cleanup.unshift(() => http.close());
 
@@ -177,6 +91,7 @@ export async function startTessera(config: Config, opts: StartOptions = {}): Pro
       services,
       http,
       generatedAdminPassword,
+      ...(demo?.loaded ? { demo } : {}),
       configChangedElsewhere: () => version.changedElsewhere(),
       async stop() {
         if (stopped) return;

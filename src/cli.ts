@@ -15,11 +15,17 @@ import { createLogger, describeError, type Logger } from './log.js';
 import { MasterKeyError } from './keys/key-store.js';
 import { DatabaseConfigError } from './persistence/database.js';
 import { lowerHelperThreadPriority } from './threads.js';
+import { AggregatorRegistry } from 'prom-client';
+import type { DemoResult } from './seeds.js';
+import { firstStartLines } from './first-start.js';
 
 type WorkerMessage =
-  | { tessera: 'ready'; url: string; generatedAdminPassword?: string }
+  | { tessera: 'ready'; url: string; generatedAdminPassword?: string; demo?: DemoResult }
   | { tessera: 'failed'; message: string }
-  | { tessera: 'config-changed' };
+  | { tessera: 'config-changed' }
+  // /metrics on a worker: the primary sums every worker's metrics (prom-client's AggregatorRegistry).
+  | { tessera: 'metrics-request'; id: number }
+  | { tessera: 'metrics'; id: number; text?: string; error?: string };
 
 function knownStartError(e: unknown): boolean {
   return (
@@ -52,9 +58,9 @@ function printAdminPassword(password: string | undefined): void {
   if (password) process.stdout.write(`Generated admin password (shown once): ${password}\n`);
 }
 
-async function startOrExit(config: Config, log: Logger, onConfigChange?: () => void): Promise<Tessera> {
+async function startOrExit(config: Config, log: Logger, onConfigChange?: () => void, clusterMetrics?: () => Promise<string>): Promise<Tessera> {
   try {
-    const tessera = await startTessera(config, { log, onConfigChange });
+    const tessera = await startTessera(config, { log, onConfigChange, clusterMetrics });
     // The thread pool and V8's threads exist by now (start-up used both).
     const nice = config.helperThreadNice === 'auto' ? (workerCount(config) === 1 ? 10 : 0) : config.helperThreadNice;
     lowerHelperThreadPriority(nice);
@@ -79,6 +85,7 @@ async function single(config: Config, log: Logger): Promise<void> {
   const tessera = await startOrExit(config, log);
   printAdminPassword(tessera.generatedAdminPassword);
   process.stdout.write(readyLine(tessera.url));
+  process.stdout.write(firstStartLines(tessera.url, tessera.demo));
   let stopping = false;
   stopOn(['SIGTERM', 'SIGINT'], (signal) => {
     if (stopping) return;
@@ -95,11 +102,32 @@ async function single(config: Config, log: Logger): Promise<void> {
 }
 
 async function worker(config: Config, log: Logger): Promise<void> {
-  const tessera = await startOrExit(config, log, () => process.send?.({ tessera: 'config-changed' } satisfies WorkerMessage));
+  const pending = new Map<number, { resolve: (text: string) => void; reject: (e: Error) => void }>();
+  let nextId = 0;
+  const clusterMetrics = () =>
+    new Promise<string>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, { resolve, reject });
+      process.send?.({ tessera: 'metrics-request', id } satisfies WorkerMessage);
+      setTimeout(() => {
+        if (pending.delete(id)) reject(new Error('the primary did not answer the metrics request'));
+      }, 10_000).unref();
+    });
+  const tessera = await startOrExit(config, log, () => process.send?.({ tessera: 'config-changed' } satisfies WorkerMessage), clusterMetrics);
+  // What this worker answers when the primary collects: prom-client adds its worker-side listener when an
+  // AggregatorRegistry is constructed, and answers with the registries set here.
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries([tessera.services.metrics.registry]);
   process.on('message', (m: WorkerMessage) => {
     if (m?.tessera === 'config-changed') tessera.configChangedElsewhere();
+    if (m?.tessera === 'metrics') {
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.text !== undefined) p?.resolve(m.text);
+      else p?.reject(new Error(m.error ?? 'metrics collection failed'));
+    }
   });
-  process.send?.({ tessera: 'ready', url: tessera.url, generatedAdminPassword: tessera.generatedAdminPassword } satisfies WorkerMessage);
+  process.send?.({ tessera: 'ready', url: tessera.url, generatedAdminPassword: tessera.generatedAdminPassword, demo: tessera.demo } satisfies WorkerMessage);
   let stopping = false;
   // The primary asks workers to stop by disconnecting them; a terminal's Ctrl-C also reaches them directly.
   const stop = () => {
@@ -119,7 +147,9 @@ function primary(config: Config, log: Logger, count: number): void {
   let started = false;
   let stopping = false;
   let adminPassword: string | undefined;
+  let demo: DemoResult | undefined;
   const alive = new Set<Worker>();
+  const aggregator = new AggregatorRegistry();
 
   const fork = () => {
     const w = cluster.fork();
@@ -127,6 +157,11 @@ function primary(config: Config, log: Logger, count: number): void {
     w.on('message', (m: WorkerMessage) => {
       if (m?.tessera === 'config-changed') {
         for (const other of alive) if (other !== w && other.isConnected()) other.send(m);
+      } else if (m?.tessera === 'metrics-request') {
+        aggregator.clusterMetrics().then(
+          (text) => w.isConnected() && w.send({ tessera: 'metrics', id: m.id, text } satisfies WorkerMessage),
+          (e: Error) => w.isConnected() && w.send({ tessera: 'metrics', id: m.id, error: e.message } satisfies WorkerMessage),
+        );
       } else if (m?.tessera === 'failed' && !started) {
         process.stderr.write(`Tessera cannot start: ${m.message}\n`);
         stopping = true;
@@ -134,11 +169,13 @@ function primary(config: Config, log: Logger, count: number): void {
         process.exitCode = 1;
       } else if (m?.tessera === 'ready') {
         adminPassword ??= m.generatedAdminPassword;
+        demo ??= m.demo;
         ready++;
         if (!started && ready === count) {
           started = true;
           printAdminPassword(adminPassword);
           process.stdout.write(readyLine(m.url));
+          process.stdout.write(firstStartLines(m.url, demo));
         }
       }
     });
@@ -176,7 +213,8 @@ function primary(config: Config, log: Logger, count: number): void {
   });
 }
 
-async function main(): Promise<void> {
+/** `tessera serve`: one process, or a primary and its workers (src/cli/index.ts dispatches here). */
+export async function serve(): Promise<void> {
   let config: Config;
   try {
     config = loadConfig();
@@ -191,4 +229,3 @@ async function main(): Promise<void> {
   return worker(config, log);
 }
 
-void main();

@@ -31,6 +31,8 @@ export interface Config {
   helperThreadNice: number | 'auto';
   /** GraphQL document limits, checked before execution (src/graphql/limits.ts). */
   graphql: GraphqlLimits;
+  /** When set, GET /metrics needs `Authorization: Bearer <it>`. */
+  metricsToken?: string;
 }
 
 /** GraphQL document limits, checked before anything executes (enforced by src/graphql/limits.ts). */
@@ -162,5 +164,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     workers: workers(env),
     helperThreadNice: helperThreadNice(env),
     graphql: graphqlLimits(env),
+    metricsToken: env.TESSERA_METRICS_TOKEN?.trim() || undefined,
   };
 }

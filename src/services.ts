@@ -14,6 +14,7 @@ import type { SamlPluginRegistry } from './plugins/registry.js';
 import type { CachedInstances, DbAuditStore, DbIssuedTokenStore } from './persistence/stores.js';
 import type { ClientService } from './clients/clients.js';
 import type { ClientAuthenticator } from './clients/client-auth.js';
+import type { Metrics } from './metrics/metrics.js';
 
 export interface Services {
   config: Config;
@@ -34,4 +35,6 @@ export interface Services {
   /** OAuth clients of the token endpoint (admin GraphQL), and their authentication at it. */
   clients: ClientService;
   clientAuth: ClientAuthenticator;
+  /** Prometheus metrics (metrics/metrics.ts): the doors and stores report to it, /metrics renders it. */
+  metrics: Metrics;
 }

@@ -75,8 +75,8 @@ export class AuthResolver {
 
   @Mutation(() => SessionType, { description: 'Unknown user and wrong password fail alike with UNAUTHENTICATED.' })
   async login(
-    @Arg('username', () => String) username: string,
-    @Arg('password', () => String) password: string,
+    @Arg('username', () => String, { description: 'The user name (case-insensitive).' }) username: string,
+    @Arg('password', () => String, { description: 'The password.' }) password: string,
     @Ctx() ctx: GqlContext,
   ): Promise<SessionType> {
     const { services } = ctx;
@@ -105,8 +105,8 @@ export class AuthResolver {
 
   @Mutation(() => Boolean, { description: "Changes the caller's own password; the caller's other sessions end." })
   async changePassword(
-    @Arg('oldPassword', () => String) oldPassword: string,
-    @Arg('newPassword', () => String) newPassword: string,
+    @Arg('oldPassword', () => String, { description: 'The current password.' }) oldPassword: string,
+    @Arg('newPassword', () => String, { description: 'The new password: 8 to 1024 characters.' }) newPassword: string,
     @Ctx() ctx: GqlContext,
   ): Promise<boolean> {
     const c = requireCaller(ctx);
@@ -123,14 +123,14 @@ export class AuthResolver {
 
 @Resolver()
 export class UserResolver {
-  @Query(() => [UserType])
+  @Query(() => [UserType], { description: 'Every user (admin).' })
   async users(@Ctx() ctx: GqlContext): Promise<UserType[]> {
     requireAdmin(ctx);
     return (await ctx.services.identity.listUsers()).map(userOut);
   }
 
-  @Mutation(() => UserType)
-  async createUser(@Arg('input', () => UserInput) input: UserInput, @Ctx() ctx: GqlContext): Promise<UserType> {
+  @Mutation(() => UserType, { description: 'Creates a user (admin); CONFLICT when the name is taken, whatever its case.' })
+  async createUser(@Arg('input', () => UserInput, { description: 'The user.' }) input: UserInput, @Ctx() ctx: GqlContext): Promise<UserType> {
     const admin = requireAdmin(ctx);
     const audit = (outcome: string) =>
       ctx.services.audit.record({ action: 'createUser', actor: admin.username, target: String(input.username).slice(0, 128), outcome, clientAddress: ctx.clientAddress });
@@ -145,7 +145,7 @@ export class UserResolver {
   }
 
   @Mutation(() => Boolean, { description: "Deletes a user and ends the user's sessions." })
-  async deleteUser(@Arg('username', () => String) username: string, @Ctx() ctx: GqlContext): Promise<boolean> {
+  async deleteUser(@Arg('username', () => String, { description: 'The exact user name, as users lists it.' }) username: string, @Ctx() ctx: GqlContext): Promise<boolean> {
     const admin = requireAdmin(ctx);
     const audit = (outcome: string) =>
       ctx.services.audit.record({ action: 'deleteUser', actor: admin.username, target: username.slice(0, 128), outcome, clientAddress: ctx.clientAddress });
@@ -194,8 +194,8 @@ export class InstanceResolver {
     return instanceOut(row, ctx.services.config.publicUrl, ctx.services.registry);
   }
 
-  @Mutation(() => Boolean)
-  async deleteInstance(@Arg('name', () => String) name: string, @Ctx() ctx: GqlContext): Promise<boolean> {
+  @Mutation(() => Boolean, { description: 'Deletes an instance (admin); its issued-token records stay with its internal id.' })
+  async deleteInstance(@Arg('name', () => String, { description: 'The instance name.' }) name: string, @Ctx() ctx: GqlContext): Promise<boolean> {
     const admin = requireAdmin(ctx);
     return ctx.services.publish.delete(name, { actor: admin.username, clientAddress: ctx.clientAddress });
   }
@@ -215,17 +215,17 @@ export class KeyResolver {
   }
 
   @Mutation(() => KeyType, { description: 'RS256, RS512, PS256 (RSA-2048; append -3072 for RSA-3072), ES256, EdDSA; RSA-2048 and RSA-3072 mean RS256.' })
-  async generateKey(@Arg('algorithm', () => String) algorithm: string, @Ctx() ctx: GqlContext): Promise<KeyType> {
+  async generateKey(@Arg('algorithm', () => String, { description: 'RS256, RS512, PS256 (-3072 for RSA-3072), ES256 or EdDSA.' }) algorithm: string, @Ctx() ctx: GqlContext): Promise<KeyType> {
     return this.admin(ctx, (c) => ctx.services.keys.generate(algorithm, c));
   }
 
   @Mutation(() => KeyType, { description: 'A new active key of the same algorithm; the old one stays published for verification.' })
-  async rotateKey(@Arg('kid', () => String) kid: string, @Ctx() ctx: GqlContext): Promise<KeyType> {
+  async rotateKey(@Arg('kid', () => String, { description: 'The key to rotate.' }) kid: string, @Ctx() ctx: GqlContext): Promise<KeyType> {
     return this.admin(ctx, (c) => ctx.services.keys.rotate(kid, c));
   }
 
   @Mutation(() => KeyType, { description: 'No longer published or used.' })
-  async retireKey(@Arg('kid', () => String) kid: string, @Ctx() ctx: GqlContext): Promise<KeyType> {
+  async retireKey(@Arg('kid', () => String, { description: 'The key to retire.' }) kid: string, @Ctx() ctx: GqlContext): Promise<KeyType> {
     return this.admin(ctx, (c) => ctx.services.keys.retire(kid, c));
   }
 }
@@ -250,10 +250,10 @@ export class AdminResolver {
   @Query(() => [IssuedTokenRecordType], { description: 'Newest first. `first` defaults to 50 (at most 500); `after` is a record cursor.' })
   async issuedTokens(
     @Ctx() ctx: GqlContext,
-    @Arg('instance', () => String, { nullable: true }) instance?: string,
-    @Arg('subject', () => String, { nullable: true }) subject?: string,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('instance', () => String, { nullable: true, description: 'Only this instance\'s records.' }) instance?: string,
+    @Arg('subject', () => String, { nullable: true, description: 'Only records naming this subject.' }) subject?: string,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size: 1 to 500, default 50.' }) first?: number,
+    @Arg('after', () => String, { nullable: true, description: 'The cursor of the previous page\'s last record.' }) after?: string,
   ): Promise<IssuedTokenRecordType[]> {
     requireAdmin(ctx);
     const n = first ?? 50;
@@ -282,11 +282,11 @@ export class AdminResolver {
   @Query(() => [AuditEventType], { description: 'Newest first; `first` defaults to 100 (at most 1000); `after` is an event cursor.' })
   async auditEvents(
     @Ctx() ctx: GqlContext,
-    @Arg('instance', () => String, { nullable: true }) instance?: string,
-    @Arg('action', () => String, { nullable: true }) action?: string,
-    @Arg('outcome', () => String, { nullable: true }) outcome?: string,
-    @Arg('first', () => Int, { nullable: true }) first?: number,
-    @Arg('after', () => String, { nullable: true }) after?: string,
+    @Arg('instance', () => String, { nullable: true, description: 'Only events of this instance.' }) instance?: string,
+    @Arg('action', () => String, { nullable: true, description: 'Only this action (translate, login, …).' }) action?: string,
+    @Arg('outcome', () => String, { nullable: true, description: 'Only this outcome: OK or an error code.' }) outcome?: string,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size: 1 to 1000, default 100.' }) first?: number,
+    @Arg('after', () => String, { nullable: true, description: 'The cursor of the previous page\'s last event.' }) after?: string,
   ): Promise<AuditEventType[]> {
     requireAdmin(ctx);
     const n = first ?? 100;

@@ -29,6 +29,9 @@ export function buildTesseraSchema(registry: TokenRegistry): GraphQLSchema {
       // The bearer check first: a bad session is UNAUTHENTICATED whatever the arguments hold.
       globalMiddlewares: [badBearerMiddleware, inputGuardMiddleware],
     });
+    // type-graphql has no option for the root types' own descriptions; graphql-js keeps them as plain fields.
+    schema.getQueryType()!.description = 'Reads: the caller, and (admin) users, instances, keys, plugins, issued-token records and the audit trail.';
+    schema.getMutationType()!.description = 'Changes: login and passwords, users, instances and keys (admin), and the token operations translate, validate and cancel.';
     cached.set(registry, schema);
   }
   return schema;

@@ -11,39 +11,39 @@ import { registryTypes } from './registry-types.js';
 const TokenType = () => registryTypes().TokenType;
 
 // ---------------------------------------------------------------------------------------------- users
-@ObjectType('User')
+@ObjectType('User', { description: 'A local user: logs in, and is the subject of USERNAME and SESSION input.' })
 export class UserType {
-  @Field(() => ID) id!: string;
-  @Field(() => String) username!: string;
-  @Field(() => [String]) roles!: string[];
+  @Field(() => ID, { description: 'Internal id.' }) id!: string;
+  @Field(() => String, { description: 'The login name, unique without regard to case.' }) username!: string;
+  @Field(() => [String], { description: 'Roles: `admin` administers; others are matched against an instance\'s callerRoles.' }) roles!: string[];
   @Field(() => GraphQLJSON, { description: 'Attribute name → string or list of strings.' }) attributes!: Record<string, string | string[]>;
 }
 
-@ObjectType('Session')
+@ObjectType('Session', { description: 'A login session.' })
 export class SessionType {
   @Field(() => String, { description: 'Opaque bearer token; send it as `Authorization: Bearer <token>`.' }) token!: string;
-  @Field(() => Date) expiresAt!: Date;
-  @Field(() => UserType) user!: UserType;
+  @Field(() => Date, { description: 'When the session ends (TESSERA_SESSION_TTL_SECONDS after login).' }) expiresAt!: Date;
+  @Field(() => UserType, { description: 'The user logged in.' }) user!: UserType;
 }
 
-@InputType('UserInput')
+@InputType('UserInput', { description: 'A user to create.' })
 export class UserInput {
-  @Field(() => String) username!: string;
-  @Field(() => String) password!: string;
-  @Field(() => [String], { nullable: true }) roles?: string[];
-  @Field(() => GraphQLJSON, { nullable: true }) attributes?: unknown;
+  @Field(() => String, { description: '1–128 letters, digits, . _ @ -, starting with a letter or digit.' }) username!: string;
+  @Field(() => String, { description: '8 to 1024 characters, no control characters; stored as a scrypt hash.' }) password!: string;
+  @Field(() => [String], { nullable: true, description: 'Roles, each ^[a-z][a-z0-9_-]{0,63}$; default none.' }) roles?: string[];
+  @Field(() => GraphQLJSON, { nullable: true, description: '{ "<name>": "<value>" | ["<value>", …] }: what attribute and claim maps read.' }) attributes?: unknown;
 }
 
 // ----------------------------------------------------------------------------------------------- keys
-@ObjectType('Key')
+@ObjectType('Key', { description: 'A signing key; the private part never leaves the key store.' })
 export class KeyType {
-  @Field(() => String) kid!: string;
-  @Field(() => String) algorithm!: string;
+  @Field(() => String, { description: 'Key id: the JWK thumbprint (RFC 7638), the JWT kid.' }) kid!: string;
+  @Field(() => String, { description: 'RS256, RS512, PS256, ES256 or EdDSA.' }) algorithm!: string;
   @Field(() => String, { description: 'RSA-2048, RSA-3072, P-256 or Ed25519.' }) keySize!: string;
   @Field(() => String, { description: 'ACTIVE | PUBLISHED (rotated out, still verifies) | RETIRED' }) status!: string;
-  @Field(() => GraphQLJSON) publicJwk!: Record<string, unknown>;
+  @Field(() => GraphQLJSON, { description: 'The public key as a JWK (RFC 7517).' }) publicJwk!: Record<string, unknown>;
   @Field(() => String, { description: 'Self-signed X.509 certificate, PEM.' }) certificate!: string;
-  @Field(() => Date) createdAt!: Date;
+  @Field(() => Date, { description: 'When the key was generated.' }) createdAt!: Date;
 }
 
 // ------------------------------------------------------------------------------------------ instances
@@ -74,20 +74,20 @@ export class EndpointsType {
 }
 
 // -------------------------------------------------------------------------------------------- plugins
-@ObjectType('SamlPlugin')
+@ObjectType('SamlPlugin', { description: 'A SAML statement provider: built in, or loaded from TESSERA_PLUGIN_DIR.' })
 export class SamlPluginType {
-  @Field(() => String) name!: string;
+  @Field(() => String, { description: 'The name instances select it by (saml2.plugins).' }) name!: string;
   @Field(() => String, { description: 'conditions | subject | authenticationStatements | attributeStatements | authorizationDecisionStatements' })
   statement!: string;
-  @Field(() => Boolean) builtIn!: boolean;
-  @Field(() => String, { nullable: true }) description?: string;
+  @Field(() => Boolean, { description: 'Whether Tessera ships it.' }) builtIn!: boolean;
+  @Field(() => String, { nullable: true, description: 'What it provides, in its author\'s words.' }) description?: string;
 }
 
-@ObjectType('CustomTokenType')
+@ObjectType('CustomTokenType', { description: 'A custom token type loaded as a plugin (reached as CUSTOM with customType).' })
 export class CustomTokenTypeType {
-  @Field(() => String) tokenType!: string;
-  @Field(() => Boolean) hasValidator!: boolean;
-  @Field(() => Boolean) hasProvider!: boolean;
+  @Field(() => String, { description: 'Its name, ^[A-Z][A-Z0-9_]{0,31}$.' }) tokenType!: string;
+  @Field(() => Boolean, { description: 'Whether it can be taken as input.' }) hasValidator!: boolean;
+  @Field(() => Boolean, { description: 'Whether it can be issued.' }) hasProvider!: boolean;
 }
 
 // -------------------------------------------------------------------------------------- tokens & audit
@@ -96,46 +96,46 @@ export class TranslatedTokenType {
   @Field(() => String, { description: 'The issued token: a JWT, SAML XML or a custom token.' }) token!: string;
   @Field(TokenType, { description: 'Its kind (CUSTOM for a custom token type).' }) type!: string;
   @Field(() => String, { nullable: true, description: 'When type is CUSTOM: the custom token type.' }) customType?: string;
-  @Field(() => String) tokenId!: string;
-  @Field(() => String) subject!: string;
-  @Field(() => Date) issuedAt!: Date;
-  @Field(() => Date) expiresAt!: Date;
+  @Field(() => String, { description: 'The JWT jti, the SAML assertion ID (also inside a Response), a UUID for custom tokens.' }) tokenId!: string;
+  @Field(() => String, { description: 'Whom the token names.' }) subject!: string;
+  @Field(() => Date, { description: 'When it was issued.' }) issuedAt!: Date;
+  @Field(() => Date, { description: 'When it expires.' }) expiresAt!: Date;
 }
 
-@ObjectType('TokenValidation')
+@ObjectType('TokenValidation', { description: 'The verdict on a token this instance issued.' })
 export class TokenValidationType {
-  @Field(() => Boolean) valid!: boolean;
+  @Field(() => Boolean, { description: 'Whether it is valid now.' }) valid!: boolean;
   @Field(() => String, { nullable: true, description: 'EXPIRED | CANCELLED | BAD_SIGNATURE | UNKNOWN | MALFORMED' }) reason?: string;
   @Field(() => String, { nullable: true, description: 'Returned to admin callers only.' }) subject?: string;
-  @Field(() => Date, { nullable: true }) expiresAt?: Date;
+  @Field(() => Date, { nullable: true, description: 'When it expires (or expired).' }) expiresAt?: Date;
 }
 
-@ObjectType('IssuedTokenRecord')
+@ObjectType('IssuedTokenRecord', { description: 'The record of an issued token (never the token): what validate and cancel check.' })
 export class IssuedTokenRecordType {
-  @Field(() => String) tokenId!: string;
-  @Field(() => String) instance!: string;
-  @Field(() => String) subject!: string;
-  @Field(() => String) type!: string;
-  @Field(() => Date) issuedAt!: Date;
-  @Field(() => Date) expiresAt!: Date;
-  @Field(() => Boolean) cancelled!: boolean;
+  @Field(() => String, { description: 'The token\'s id (TranslatedToken.tokenId).' }) tokenId!: string;
+  @Field(() => String, { description: 'The instance that issued it.' }) instance!: string;
+  @Field(() => String, { description: 'Whom it names.' }) subject!: string;
+  @Field(() => String, { description: 'Its kind (SAML2, OPENIDCONNECT or a custom type).' }) type!: string;
+  @Field(() => Date, { description: 'When it was issued.' }) issuedAt!: Date;
+  @Field(() => Date, { description: 'When it expires.' }) expiresAt!: Date;
+  @Field(() => Boolean, { description: 'Whether cancelToken cancelled it.' }) cancelled!: boolean;
   @Field(() => String, { nullable: true, description: 'SENDER_VOUCHES: the authenticated caller who vouched.' }) sender?: string;
   @Field(() => String, { description: 'Pass as `after` to get the next page.' }) cursor!: string;
 }
 
-@ObjectType('AuditEvent')
+@ObjectType('AuditEvent', { description: 'One operation in the audit trail (never a token, password or secret).' })
 export class AuditEventType {
-  @Field(() => Date) at!: Date;
-  @Field(() => String) action!: string;
-  @Field(() => String, { nullable: true }) actor?: string;
-  @Field(() => String, { nullable: true }) instance?: string;
-  @Field(() => String, { nullable: true }) subject?: string;
-  @Field(() => String, { nullable: true }) target?: string;
-  @Field(() => String, { nullable: true }) inputType?: string;
-  @Field(() => String, { nullable: true }) outputType?: string;
+  @Field(() => Date, { description: 'When it happened.' }) at!: Date;
+  @Field(() => String, { description: 'translate, validate, cancel, login, publishInstance, rotateKey, resetPassword, …' }) action!: string;
+  @Field(() => String, { nullable: true, description: 'Who did it: a user, an OAuth client, or cli:<OS user> for the command line.' }) actor?: string;
+  @Field(() => String, { nullable: true, description: 'The instance concerned.' }) instance?: string;
+  @Field(() => String, { nullable: true, description: 'The token\'s subject.' }) subject?: string;
+  @Field(() => String, { nullable: true, description: 'What an administrative action changed (a user, a key, an instance).' }) target?: string;
+  @Field(() => String, { nullable: true, description: 'The input token kind.' }) inputType?: string;
+  @Field(() => String, { nullable: true, description: 'The output (or checked) token kind.' }) outputType?: string;
   @Field(() => String, { description: 'OK or an error code.' }) outcome!: string;
-  @Field(() => String, { nullable: true }) clientAddress?: string;
-  @Field(() => GraphQLJSON, { nullable: true }) detail?: unknown;
+  @Field(() => String, { nullable: true, description: 'The caller\'s socket address.' }) clientAddress?: string;
+  @Field(() => GraphQLJSON, { nullable: true, description: 'More about it (token id, sender, actor, validation verdict).' }) detail?: unknown;
   @Field(() => String, { description: 'Pass as `after` to get the next (older) page.' }) cursor!: string;
 }
 

@@ -11,6 +11,8 @@ import { createAmAuthDoor } from './doors/am-auth.door.js';
 import { createAmPublishDoor } from './doors/am-publish.door.js';
 import { createGraphqlDoor } from './doors/graphql.door.js';
 import { createHealthDoor } from './doors/health.door.js';
+import { createMetricsDoor } from './doors/metrics.door.js';
+import { createReadyDoor } from './doors/ready.door.js';
 import { createMetadataDoor } from './doors/metadata.door.js';
 import { consoleDoor, graphiqlDoor, rootDoor } from './doors/pages.door.js';
 import { createRestStsDoor } from './doors/rest-sts.door.js';
@@ -32,6 +34,8 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
   const doors: Door[] = [
     await createGraphqlDoor(services),
     createHealthDoor(services),
+    createReadyDoor(services),
+    createMetricsDoor(services),
     graphiqlDoor,
     consoleDoor,
     rootDoor,
@@ -44,11 +48,14 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const started = performance.now();
     let answered: Promise<void> | undefined;
+    let doorName = 'none';
     for (const door of doors) {
       const params = door.match(url.pathname);
       if (params) {
         answered = door.handle(req, res, url, params);
+        doorName = door.name;
         break;
       }
     }
@@ -59,6 +66,9 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
       }
       log.error('internal error', { ...describeError(e), path: req.url?.slice(0, 200) });
       sendJson(res, 500, restErrorBody('INTERNAL', INTERNAL_MESSAGE));
+    }).finally(() => {
+      // Request latency per door (its name in the list above), from dispatch until its answer is written.
+      services.metrics.request(doorName, res.statusCode, (performance.now() - started) / 1000);
     });
   });
   server.headersTimeout = 20_000;

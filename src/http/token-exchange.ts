@@ -260,6 +260,9 @@ async function exchange(deps: TokenEndpointDeps, req: TokenRequest): Promise<Htt
 
   const output: TokenEnvelope = { type: outKind.name };
   const outFields = outKind.provider?.fields ?? [];
+  // RFC 8693 §3: urn:ietf:params:oauth:token-type:saml2 is the assertion itself, never a samlp:Response around it,
+  // whatever the instance's envelope setting for its other doors.
+  if (outFields.some((f) => f.key === 'envelope')) output.envelope = false;
   const wanted = [...form.audience, ...form.resource];
   if (wanted.length > 0) {
     if (outFields.some((f) => f.key === 'audience')) output.audience = wanted;

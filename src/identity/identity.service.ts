@@ -30,6 +30,11 @@ const ATTRIBUTE_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
 const SESSION_PREFIX = 'tsn_';
 /** The longest name a lookup considers; stored names are at most 128 characters (USERNAME_PATTERN). */
 const MAX_LOOKUP_NAME = 256;
+/**
+ * The password hash of a user restored from an export (exports carry no passwords): no password verifies
+ * against it, as `!` in a shadow file, until `tessera admin reset-password` sets one.
+ */
+export const NO_PASSWORD = '!';
 /** One message for an unknown user and a wrong password (API.md §2). */
 export const LOGIN_FAILED_MESSAGE = 'Invalid username or password.';
 
@@ -204,8 +209,10 @@ export class IdentityService implements IdentityProvider {
     await this.recordFailure(key);
     await this.assertWithinLimit(key);
     const user = await this.findUser(username);
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await this.dummy()));
-    if (!user || !ok) return null;
+    // A user without a password costs the same hash as any other failure.
+    const usable = user && user.passwordHash !== NO_PASSWORD ? user.passwordHash : undefined;
+    const ok = await verifyPassword(password, usable ?? (await this.dummy()));
+    if (!user || !usable || !ok) return null;
     await this.clearFailures(key);
     return user;
   }
@@ -352,6 +359,34 @@ export class IdentityService implements IdentityProvider {
     await this.db.em().nativeUpdate(UserEntity, { id: user.id }, { passwordHash: await hashPassword(newPassword, this.scryptParams), updatedAt: this.now() });
     // Other sessions of this user end: a password change is how people evict a stolen session.
     await this.db.em().nativeUpdate(SessionEntity, { userId: user.id, endedAt: null, id: { $ne: caller.sessionId } }, { endedAt: this.now() });
+  }
+
+  /**
+   * Sets a user's password without the old one (the operator's recovery, `tessera admin reset-password`, run on
+   * the database): every session of the user ends. The user is named as at login (case-insensitive).
+   */
+  async resetPassword(username: string, newPassword: string): Promise<UserView> {
+    const user = await this.findUser(username);
+    if (!user) throw new NotFoundError(`User ${isLookupName(username) ? username : '(invalid name)'} does not exist.`);
+    validatePassword(newPassword, 'password');
+    const now = this.now();
+    await this.db.transaction(async (tx) => {
+      await tx.nativeUpdate(UserEntity, { id: user.id }, { passwordHash: await hashPassword(newPassword, this.scryptParams), updatedAt: now });
+      await tx.nativeUpdate(SessionEntity, { userId: user.id, endedAt: null }, { endedAt: now });
+    });
+    return toView(user);
+  }
+
+  /**
+   * Restores a user from an export: name, roles, attributes and creation time, without a password (exports carry
+   * none; NO_PASSWORD). Validated like createUser; CONFLICT when the name (folded) is taken.
+   */
+  async restoreUser(input: { username: unknown; roles?: unknown; attributes?: unknown; createdAt?: unknown }): Promise<UserView> {
+    const placeholder = randomBytes(16).toString('hex');
+    const created = await this.createUser({ username: input.username, password: placeholder, roles: input.roles, attributes: input.attributes });
+    const createdAt = typeof input.createdAt === 'string' && !Number.isNaN(Date.parse(input.createdAt)) ? new Date(input.createdAt) : created.createdAt;
+    await this.db.em().nativeUpdate(UserEntity, { id: created.id }, { passwordHash: NO_PASSWORD, createdAt });
+    return { ...created, createdAt };
   }
 
   /** Sets a password directly (admin bootstrap). */

@@ -5,7 +5,7 @@
  * the KeyRecords interface (persistence/key-records.ts); administrative changes are audited here, once.
  */
 import { createPublicKey } from 'node:crypto';
-import { BadUserInputError, NotFoundError, publicCode } from '../engine/errors.js';
+import { BadUserInputError, ConflictError, NotFoundError, publicCode } from '../engine/errors.js';
 import { systemClock, type AuditSink, type Clock, type KeyProvider, type SigningKey, type VerificationKey } from '../engine/types.js';
 import { generateKeyMaterial, importKeyMaterial, parseKeyAlgorithm, type KeyAlgorithm } from './key-material.js';
 import { makeKeyCheck, openSecret, sealSecret, verifyKeyCheck } from './master-key.js';
@@ -104,6 +104,30 @@ export class KeyStore implements KeyProvider {
     if (!verifyKeyCheck(this.masterKey, check)) {
       throw new MasterKeyError('TESSERA_MASTER_KEY does not match this database: it is not the key the database was created with.');
     }
+  }
+
+  /** Every key as stored, its private key still sealed under the master key (exports). */
+  exportRecords(): Promise<KeyRecord[]> {
+    return this.records.list();
+  }
+
+  /**
+   * Restores a key from an export, with its kid, status and sealed private key unchanged, so that tokens it
+   * signed still verify. The private key must open with this master key (the one the export was made under).
+   */
+  restore(record: KeyRecord, ctx: AdminContext = {}): Promise<KeyView> {
+    return this.audited('importKey', String(record?.kid), ctx, async () => {
+      if (await this.records.get(record.kid)) throw new ConflictError(`Key ${record.kid} already exists.`);
+      try {
+        openSecret(this.masterKey, record.sealedPrivateKey, record.kid);
+      } catch {
+        throw new MasterKeyError(`The private key of ${record.kid} does not open with TESSERA_MASTER_KEY: the export was made under another master key.`);
+      }
+      if (!['ACTIVE', 'PUBLISHED', 'RETIRED'].includes(record.status)) throw new BadUserInputError('must be ACTIVE, PUBLISHED or RETIRED', 'status');
+      await this.records.insert({ ...record, createdAt: new Date(record.createdAt), updatedAt: new Date(record.updatedAt) });
+      await this.changed();
+      return view(record);
+    });
   }
 
   /** Drops cached key objects (called when another process changed keys). */

@@ -136,6 +136,8 @@ export class DbAuditStore implements AuditSink {
     private readonly log: Logger,
     private readonly writer: WriteBatcher,
     private readonly clock: Clock = systemClock,
+    /** Sees every event as it is written (metrics count operations and their outcomes from the audit trail). */
+    private readonly observe?: (ev: AuditEventInput) => void,
   ) {}
 
   async record(ev: AuditEventInput): Promise<void> {
@@ -144,6 +146,7 @@ export class DbAuditStore implements AuditSink {
 
   /** The row of an event, for a unit of the group commit; the event's log line is written here, once. */
   row(ev: AuditEventInput): Row {
+    this.observe?.(ev);
     const row = {
       id: randomUUID(),
       at: this.clock.now(),

@@ -5,9 +5,22 @@
  * by the operator and checked at load) and is what the server log and the audit trail show, with the plugin's
  * sanitized error as `detail` and the original error as `cause`.
  */
+import { channel } from 'node:diagnostics_channel';
 import { InternalError, sanitizeMessage } from '../engine/errors.js';
 
 export type PluginFailureReason = 'threw' | 'timeout' | 'malformed-result';
+
+/**
+ * Every plugin failure is published here as it happens (metrics count them by plugin and reason). A diagnostics
+ * channel costs nothing while nobody subscribes, and keeps the plugin code free of any metrics dependency.
+ */
+export const PLUGIN_FAILURE_CHANNEL = 'tessera:plugin-failure';
+const failures = channel(PLUGIN_FAILURE_CHANNEL);
+
+export interface PluginFailureMessage {
+  plugin: string;
+  reason: PluginFailureReason;
+}
 
 export class PluginFailureError extends InternalError {
   /** The plugin's label: its kind and name or token type (`SAML statement plugin one-time-use`). */
@@ -28,6 +41,7 @@ export class PluginFailureError extends InternalError {
       this.pluginName = saml.pluginName;
       this.statement = saml.statement;
     }
+    if (failures.hasSubscribers) failures.publish({ plugin: saml?.pluginName ?? plugin, reason } satisfies PluginFailureMessage);
   }
 }
 

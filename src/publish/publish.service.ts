@@ -117,6 +117,24 @@ export class PublishService {
     }
   }
 
+  /**
+   * Restores an instance from an export with its internal id and timestamps, so that the issued-token records
+   * that belong to it (by id) stay its own. Validated as publish validates; CONFLICT when the name is taken.
+   */
+  async restore(row: InstanceRow, ctx: PublishContext): Promise<InstanceRow> {
+    try {
+      const config = await this.validate(row.config);
+      const restored: InstanceRow = { id: row.id, name: config.name, config, createdAt: new Date(row.createdAt), updatedAt: new Date(row.updatedAt) };
+      await this.store.insert(restored);
+      await this.version.bump();
+      await this.record('importInstance', config.name, 'OK', ctx);
+      return restored;
+    } catch (e) {
+      await this.record('importInstance', typeof row?.name === 'string' ? row.name : undefined, publicCode(e), ctx);
+      throw e;
+    }
+  }
+
   private async record(action: string, target: string | undefined, outcome: string, ctx: PublishContext): Promise<void> {
     await this.audit.record({ action, target, instance: target, actor: ctx.actor, outcome, clientAddress: ctx.clientAddress });
   }

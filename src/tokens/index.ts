@@ -45,8 +45,7 @@ export function builtInKinds(deps: KindDeps): TokenKind[] {
  * The registry a server builds: the kinds (built-ins first, then kinds from code and plugins), then what belongs
  * to no kind (the token exchange policy), sealed.
  */
-export function buildRegistry(kinds: Iterable<TokenKind>): TokenRegistry {
-  const registry = new TokenRegistry();
+export function buildRegistry(kinds: Iterable<TokenKind>, registry = new TokenRegistry()): TokenRegistry {
   for (const kind of kinds) registry.register(kind);
   registry.registerExtension(tokenExchangeExtension(registry));
   return registry.seal();

@@ -167,9 +167,17 @@ describe('the tessera process (SQLite)', () => {
     const r = await run({ TESSERA_DATABASE_URL: databaseUrl, TESSERA_DEMO: 'true' });
     const [, url] = await r.waitForLine(READY);
     assert.equal(url, `http://127.0.0.1:${r.port}`);
-    // Exactly one human-readable line names the URL (the rest of stdout is JSON log lines).
+    // One ready line, then plain lines for a person: every surface's URL and the demo PKI's files (the rest
+    // of stdout is JSON log lines).
     const plain = r.stdout.filter((l) => !l.startsWith('{'));
-    assert.equal(plain.filter((l) => l.includes(`127.0.0.1:${r.port}`)).length, 1, plain.join('\n'));
+    assert.equal(plain.filter((l) => READY.test(l)).length, 1, plain.join('\n'));
+    await r.waitForLine(/Demo client key: +\S+client\.key$/);
+    const text = r.stdout.filter((l) => !l.startsWith('{')).join('\n');
+    for (const path of ['/admin', '/graphql', '/graphiql', '/readyz', '/metrics', '/healthz']) assert.ok(text.includes(`${url}${path}`), `${path} in:\n${text}`);
+    for (const file of ['ca.crt', 'client.crt', 'client.key']) {
+      const line = r.stdout.find((l) => !l.startsWith('{') && l.trimEnd().endsWith(file));
+      assert.ok(line && existsSync(line.trim().split(/\s+/).pop()!), `a plain line with the path of ${file}, which exists`);
+    }
     for (const l of r.stdout.filter((x) => x.startsWith('{'))) JSON.parse(l);
 
     const pw = r.stdout.map((l) => PASSWORD_LINE.exec(l)).filter((m) => m !== null);

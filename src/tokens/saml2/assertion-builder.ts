@@ -29,6 +29,8 @@ export interface AssertionInput {
   subjectConfirmation: SubjectConfirmationMethod;
   /** BEARER: SubjectConfirmationData/@Recipient (SAML profiles 4.1.4.2), omitted when unset. */
   recipient?: string;
+  /** BEARER: SubjectConfirmationData/@InResponseTo, the SP's AuthnRequest ID (SAML profiles 4.1.4.2). */
+  inResponseTo?: string;
   /** BEARER: SubjectConfirmationData/@NotOnOrAfter; the Conditions' NotOnOrAfter. */
   confirmationNotOnOrAfter?: Date;
   /** HOLDER_OF_KEY: the confirmation certificate, base64 DER (SAML profiles 3.1). */
@@ -111,6 +113,7 @@ function subjectXml(a: AssertionInput): string {
     case 'BEARER': {
       // SAML profiles 4.1.4.2 / SAML core 2.4.1.2: bearer confirmation data with NotOnOrAfter and Recipient.
       const data = attrs({
+        InResponseTo: a.inResponseTo,
         NotOnOrAfter: a.confirmationNotOnOrAfter ? xsDateTime(a.confirmationNotOnOrAfter) : undefined,
         Recipient: a.recipient,
       });

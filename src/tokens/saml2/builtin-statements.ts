@@ -20,6 +20,7 @@ import type {
   SubjectResult,
 } from '../../plugins/types.js';
 import { AUTHN_CONTEXT_CLASS } from '../authn-context.js';
+import { randomBytes } from 'node:crypto';
 import { isAbsoluteUri } from './xml.js';
 
 export const NAMEID_UNSPECIFIED = 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified';
@@ -49,25 +50,37 @@ export function defaultSubject(input: DefaultsInput): SubjectResult {
   return { nameId: { value: input.subject.name, format: input.saml2.nameIdFormat || NAMEID_UNSPECIFIED } };
 }
 
+/**
+ * SAML core 2.7.2: SessionIndex names the session at the IdP; SPs key single logout and their own sessions on
+ * it, and some (pysaml2, node-saml's logout) expect one. Each assertion gets a fresh random index: Tessera
+ * keeps no browser session whose name it could reveal.
+ */
+export function newSessionIndex(): string {
+  return `_${randomBytes(16).toString('hex')}`;
+}
+
 export function defaultAuthenticationStatements(input: DefaultsInput): AuthnStatementResult[] {
   return [
     {
       authnInstant: new Date(input.subject.authnInstant.getTime()),
       contextClassRef: input.subject.authnContextClass ?? AUTHN_CONTEXT_CLASS.unspecified,
+      sessionIndex: newSessionIndex(),
     },
   ];
 }
 
 /**
- * attributeMap is `{ "<SAML attribute name>": "<user attribute>" }`. As in PingAM's attribute map, a key may be
- * `<NameFormat URI>|<name>`. A list attribute gives one AttributeValue per entry; a missing or empty attribute
+ * attributeMap is `{ "<SAML attribute name>": "<user attribute>" }` or, per attribute, `{ "<SAML attribute
+ * name>": { attribute, nameFormat?, friendlyName? } }` (saml2.config.ts). As in PingAM's attribute map, a key
+ * may also be `<NameFormat URI>|<name>`. A list attribute gives one AttributeValue per entry; a missing or empty attribute
  * is left out, and the statement is omitted when nothing remains (SAML core 2.7.3 needs at least one Attribute).
  */
 export function defaultAttributeStatements(input: DefaultsInput): AttributeStatementResult[] {
   const attributes: SamlAttributeResult[] = [];
   const map = input.saml2.attributeMap ?? {};
   for (const samlKey of Object.keys(map)) {
-    const source = map[samlKey];
+    const entry = map[samlKey];
+    const source = typeof entry === 'string' ? entry : entry?.attribute;
     if (typeof source !== 'string') continue;
     if (!Object.prototype.hasOwnProperty.call(input.subject.attributes, source)) continue;
     const raw = input.subject.attributes[source];
@@ -78,6 +91,10 @@ export function defaultAttributeStatements(input: DefaultsInput): AttributeState
       bar > 0 && bar < samlKey.length - 1 && isAbsoluteUri(samlKey.slice(0, bar))
         ? { name: samlKey.slice(bar + 1), nameFormat: samlKey.slice(0, bar), values: [...values] }
         : { name: samlKey, values: [...values] };
+    if (typeof entry === 'object') {
+      if (entry.nameFormat !== undefined) attr.nameFormat = entry.nameFormat;
+      if (entry.friendlyName !== undefined) attr.friendlyName = entry.friendlyName;
+    }
     attributes.push(attr);
   }
   return attributes.length > 0 ? [{ attributes }] : [];

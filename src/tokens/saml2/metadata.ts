@@ -6,7 +6,7 @@
 import type { Saml2Config } from './saml2.config.js';
 import { NAMEID_UNSPECIFIED } from './builtin-statements.js';
 import { DATA_ENCRYPTION_ALGORITHMS, KEY_TRANSPORT_ALGORITHMS } from './encrypt.js';
-import { attrs, escapeText, NS, x509DataXml } from './xml.js';
+import { attrs, escapeText, NS, x509DataXml, xsDateTime } from './xml.js';
 
 const SAML20_PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
 
@@ -24,7 +24,15 @@ export interface IdpMetadataOptions {
   additionalSigningCertsDer?: string[];
   /** The certificate partners encrypt assertions to (SAML2 input), published with use="encryption". */
   encryptionCertDer?: string;
+  /** SAML metadata 2.3.1: when the document stops being valid, and how long an SP may cache it. */
+  validUntil?: Date;
+  cacheDurationSeconds?: number;
+  /** The EntityDescriptor's ID, which a signature references. */
+  id?: string;
 }
+
+/** HTTP-POST (SAML bindings 3.5): how the REST STS endpoint takes requests and answers. */
+export const BINDING_HTTP_POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
 
 function cleanDer(text: string): string {
   const der = text.replace(/\s+/g, '');
@@ -49,7 +57,12 @@ export function buildIdpMetadata(config: Saml2Config, signingCertDer: string, op
     sso = `<md:SingleSignOnService${attrs({ Binding: opts.singleSignOnService.binding, Location: opts.singleSignOnService.location })}></md:SingleSignOnService>`;
   }
   return (
-    `<md:EntityDescriptor xmlns:md="${NS.md}"${attrs({ entityID: config.issuer })}>` +
+    `<md:EntityDescriptor xmlns:md="${NS.md}"${attrs({
+      ID: opts.id,
+      cacheDuration: opts.cacheDurationSeconds !== undefined ? `PT${opts.cacheDurationSeconds}S` : undefined,
+      entityID: config.issuer,
+      validUntil: opts.validUntil ? xsDateTime(opts.validUntil) : undefined,
+    })}>` +
     `<md:IDPSSODescriptor${attrs({ protocolSupportEnumeration: SAML20_PROTOCOL })}>` +
     keyDescriptors +
     `<md:NameIDFormat>${escapeText(config.nameIdFormat || NAMEID_UNSPECIFIED, 'nameIdFormat')}</md:NameIDFormat>` +

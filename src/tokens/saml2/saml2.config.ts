@@ -10,6 +10,7 @@ import {
   fail,
   get,
   httpUrl,
+  keyPath,
   lifetime,
   object,
   onlyKeys,
@@ -34,6 +35,7 @@ import {
 } from './encrypt.js';
 import { readPartnerMetadata } from './partner-metadata.js';
 import { DEFAULT_SIGNATURE_ALGORITHM, SIGNATURE_ALGORITHMS, signatureAlgorithm } from './sign.js';
+import { isAbsoluteUri } from './xml.js';
 
 export interface Saml2PluginSelection {
   conditions?: string;
@@ -43,12 +45,34 @@ export interface Saml2PluginSelection {
   authorizationDecisionStatements?: string;
 }
 
+/** One attributeMap entry in its long form: the user attribute, and how the SAML Attribute is named. */
+export interface AttributeMapping {
+  /** The user attribute (or verified claim) whose values the SAML attribute carries. */
+  attribute: string;
+  /** SAML core 2.7.3.1 NameFormat URI, e.g. urn:oasis:names:tc:SAML:2.0:attrname-format:uri. */
+  nameFormat?: string;
+  friendlyName?: string;
+}
+
+/** The samlp:Response envelope around issued assertions (API.md §8). */
+export interface Saml2Envelope {
+  enabled: boolean;
+  signResponse: boolean;
+}
+
+/** The IdP metadata document (SAML metadata 2.3.1–2.3.2). */
+export interface Saml2MetadataSettings {
+  sign: boolean;
+  validitySeconds: number;
+  cacheDurationSeconds: number;
+}
+
 export interface Saml2Config {
   issuer: string;
   spEntityId: string;
   spAcsUrl?: string;
   nameIdFormat: string;
-  attributeMap: Record<string, string>;
+  attributeMap: Record<string, string | AttributeMapping>;
   lifetimeSeconds: number;
   signAssertion: boolean;
   signatureAlgorithm: string; // XML-DSig URI
@@ -60,7 +84,13 @@ export interface Saml2Config {
   keyTransportAlgorithm: string; // xmlenc URI
   spEncryptionCertificate?: string; // PEM
   plugins: Saml2PluginSelection;
+  /** Absent in configurations stored before it existed: off. */
+  envelope?: Saml2Envelope;
+  /** Absent in configurations stored before it existed: DEFAULT_METADATA. */
+  metadata?: Saml2MetadataSettings;
 }
+
+export const DEFAULT_METADATA: Readonly<Saml2MetadataSettings> = Object.freeze({ sign: false, validitySeconds: 7 * 86400, cacheDurationSeconds: 3600 });
 
 export const saml2Of = (c: InstanceConfig): Saml2Config | undefined => c.saml2 as Saml2Config | undefined;
 
@@ -115,6 +145,65 @@ function samePem(a: unknown, b: string): boolean {
   return typeof a === 'string' && der(a) === der(b);
 }
 
+/**
+ * attributeMap: `{ "<SAML attribute name>": "<user attribute>" }`, or per attribute the long form
+ * `{ "attribute": "<user attribute>", "nameFormat": "<URI>", "friendlyName": "..." }` (SAML core 2.7.3.1).
+ * PingAM's `"<NameFormat URI>|<name>"` keys keep working.
+ */
+function parseAttributeMap(v: unknown, field: string): Record<string, string | AttributeMapping> {
+  if (absent(v)) return {};
+  // The short form's rules are stringMap's (sizes, empty keys, entry names); long-form entries are checked here.
+  const o = object(v, field);
+  const short = stringMap(Object.fromEntries(Object.entries(o).map(([k, x]) => [k, typeof x === 'string' ? x : 'long form'])), field);
+  const out: Array<[string, string | AttributeMapping]> = [];
+  for (const [name, value] of Object.entries(o)) {
+    if (typeof value === 'string') {
+      out.push([name, short[name]!]);
+      continue;
+    }
+    const f = `${field}.${keyPath(name)}`;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(f, 'must be a user attribute name, or { "attribute": …, "nameFormat"?: …, "friendlyName"?: … }.');
+    const m = value as Record<string, unknown>;
+    onlyKeys(m, ['attribute', 'nameFormat', 'friendlyName'], f);
+    const mapping: AttributeMapping = { attribute: requiredString(m, 'attribute', `${f}.attribute`, { max: 256 }) };
+    const nameFormat = optionalString(m, 'nameFormat', `${f}.nameFormat`, { max: 1024 });
+    if (nameFormat !== undefined) {
+      if (!isAbsoluteUri(nameFormat)) fail(`${f}.nameFormat`, 'must be an absolute URI (SAML core 2.7.3.1), e.g. urn:oasis:names:tc:SAML:2.0:attrname-format:uri.');
+      mapping.nameFormat = nameFormat;
+    }
+    const friendlyName = optionalString(m, 'friendlyName', `${f}.friendlyName`, { max: 256 });
+    if (friendlyName !== undefined) mapping.friendlyName = friendlyName;
+    out.push([name, mapping]);
+  }
+  // fromEntries: a "__proto__" key stays data.
+  return Object.fromEntries(out);
+}
+
+function parseEnvelope(v: unknown, field: string): Saml2Envelope {
+  if (absent(v)) return { enabled: false, signResponse: false };
+  const o = object(v, field);
+  onlyKeys(o, ['enabled', 'signResponse'], field);
+  return { enabled: optionalBoolean(o, 'enabled', `${field}.enabled`, false), signResponse: optionalBoolean(o, 'signResponse', `${field}.signResponse`, false) };
+}
+
+function wholeSeconds(o: Record<string, unknown>, key: string, field: string, def: number, min: number, max: number): number {
+  const v = get(o, key);
+  if (absent(v)) return def;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) fail(field, `must be a whole number of seconds from ${min} to ${max}.`);
+  return v as number;
+}
+
+function parseMetadata(v: unknown, field: string): Saml2MetadataSettings {
+  if (absent(v)) return { ...DEFAULT_METADATA };
+  const o = object(v, field);
+  onlyKeys(o, ['sign', 'validitySeconds', 'cacheDurationSeconds'], field);
+  return {
+    sign: optionalBoolean(o, 'sign', `${field}.sign`, DEFAULT_METADATA.sign),
+    validitySeconds: wholeSeconds(o, 'validitySeconds', `${field}.validitySeconds`, DEFAULT_METADATA.validitySeconds, 60, 365 * 86400),
+    cacheDurationSeconds: wholeSeconds(o, 'cacheDurationSeconds', `${field}.cacheDurationSeconds`, DEFAULT_METADATA.cacheDurationSeconds, 0, 30 * 86400),
+  };
+}
+
 function parseSaml2(v: unknown, plugins: StatementPluginLookup): Saml2Config {
   const field = 'input.saml2';
   // A copy: filling in from metadata must not change the caller's object.
@@ -125,6 +214,7 @@ function parseSaml2(v: unknown, plugins: StatementPluginLookup): Saml2Config {
       'issuer', 'spEntityId', 'spAcsUrl', 'nameIdFormat', 'attributeMap', 'lifetimeSeconds', 'signAssertion',
       'signatureAlgorithm', 'signingKeyId', 'encryptAssertion', 'encryptNameId', 'encryptAttributes',
       'dataEncryptionAlgorithm', 'keyTransportAlgorithm', 'spEncryptionCertificate', 'plugins', 'spMetadataXml',
+      'envelope', 'metadata',
     ],
     field,
   );
@@ -183,7 +273,7 @@ function parseSaml2(v: unknown, plugins: StatementPluginLookup): Saml2Config {
     issuer,
     spEntityId,
     nameIdFormat,
-    attributeMap: stringMap(get(s, 'attributeMap'), `${field}.attributeMap`),
+    attributeMap: parseAttributeMap(get(s, 'attributeMap'), `${field}.attributeMap`),
     lifetimeSeconds: lifetime(s, 'lifetimeSeconds', `${field}.lifetimeSeconds`),
     signAssertion: optionalBoolean(s, 'signAssertion', `${field}.signAssertion`, true),
     signatureAlgorithm: signatureUri,
@@ -193,6 +283,8 @@ function parseSaml2(v: unknown, plugins: StatementPluginLookup): Saml2Config {
     dataEncryptionAlgorithm,
     keyTransportAlgorithm,
     plugins: parsePlugins(get(s, 'plugins'), plugins),
+    envelope: parseEnvelope(get(s, 'envelope'), `${field}.envelope`),
+    metadata: parseMetadata(get(s, 'metadata'), `${field}.metadata`),
   };
   if (spAcsUrl !== undefined) out.spAcsUrl = spAcsUrl;
   if (signingKeyId !== undefined) out.signingKeyId = signingKeyId;
@@ -214,7 +306,11 @@ const SAML2_FIELDS = {
   spEntityId: { type: 'String', required: true, description: 'The relying party (SP) entity ID: the Audience.' },
   spAcsUrl: { type: 'String', description: 'The SP\'s assertion consumer service URL: Recipient on bearer confirmation (omitted when unset).' },
   nameIdFormat: { type: 'String', description: 'NameID Format; default urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified.' },
-  attributeMap: { type: 'JSON', description: '{ "<SAML attribute name>": "<user attribute>" }; a key "<NameFormat URI>|<name>" sets the attribute\'s NameFormat.' },
+  attributeMap: {
+    type: 'JSON',
+    description:
+      'SAML attributes from user attributes: { "<SAML attribute name>": "<user attribute>" }, or per attribute { "<SAML attribute name>": { "attribute": "<user attribute>", "nameFormat": "<NameFormat URI, e.g. urn:oasis:names:tc:SAML:2.0:attrname-format:uri>", "friendlyName": "<name>" } }. A key "<NameFormat URI>|<name>" (PingAM\'s form) also sets the NameFormat.',
+  },
   lifetimeSeconds: { type: 'Int', description: 'NotOnOrAfter − issue instant, 1..86400 s. Default 600.' },
   signAssertion: { type: 'Boolean', description: 'Sign the assertion (enveloped XML-DSig, exclusive c14n). Default true.' },
   signatureAlgorithm: { type: 'String', description: `XML-DSig algorithm URI: ${Object.keys(SIGNATURE_ALGORITHMS).join(', ')}; SHA-1 is refused.` },
@@ -227,6 +323,28 @@ const SAML2_FIELDS = {
   spEncryptionCertificate: { type: 'String', description: 'The SP\'s PEM encryption certificate (RSA, at least 2048 bits); required when an encrypt flag is set.' },
 } as const;
 
+const envelopeFields = {
+  enabled: { type: 'Boolean', description: 'Wrap every issued assertion in a samlp:Response (Destination = spAcsUrl, Issuer, Status Success), as SP libraries expect; TokenOutput.envelope overrides it per request. Default false.' },
+  signResponse: { type: 'Boolean', description: 'Sign the samlp:Response too (enveloped XML-DSig after its Issuer, the assertion\'s key and algorithm), whenever a Response is issued. Default false.' },
+} as const;
+const ENVELOPE_INPUT: GqlObject = { object: 'Saml2EnvelopeInput', description: 'The samlp:Response envelope (SAML core 3.3.3) around issued assertions.', fields: envelopeFields };
+const ENVELOPE_OUTPUT: GqlObject = {
+  object: 'Saml2Envelope',
+  description: 'The samlp:Response envelope (SAML core 3.3.3) around issued assertions.',
+  fields: { enabled: { ...envelopeFields.enabled, required: true }, signResponse: { ...envelopeFields.signResponse, required: true } },
+};
+const metadataFields = {
+  sign: { type: 'Boolean', description: 'Sign the IdP metadata document (enveloped XML-DSig, first child of the EntityDescriptor). Default false.' },
+  validitySeconds: { type: 'Int', description: 'validUntil = the time of the request + this, 60..31536000 s. Default 604800 (7 days).' },
+  cacheDurationSeconds: { type: 'Int', description: 'cacheDuration (how long an SP may cache the document), 0..2592000 s. Default 3600.' },
+} as const;
+const METADATA_INPUT: GqlObject = { object: 'Saml2MetadataInput', description: 'How the instance\'s IdP metadata (saml-metadata.xml) is published.', fields: metadataFields };
+const METADATA_OUTPUT: GqlObject = {
+  object: 'Saml2Metadata',
+  description: 'How the instance\'s IdP metadata (saml-metadata.xml) is published.',
+  fields: { sign: { ...metadataFields.sign, required: true }, validitySeconds: { ...metadataFields.validitySeconds, required: true }, cacheDurationSeconds: { ...metadataFields.cacheDurationSeconds, required: true } },
+};
+
 const SAML2_INPUT: GqlObject = {
   object: 'Saml2Input',
   description: 'What SAML2 output issues: a SAML 2.0 assertion for one service provider.',
@@ -238,6 +356,8 @@ const SAML2_INPUT: GqlObject = {
         "The SP's metadata (an md:EntityDescriptor): fills spAcsUrl (its HTTP-POST ACS) and spEncryptionCertificate, and must name spEntityId as its entityID; fields given too must agree. Not stored. (In JSON input it may also supply spEntityId.)",
     },
     plugins: { type: PLUGINS_INPUT, description: 'Custom statement plugins by statement kind.' },
+    envelope: { type: ENVELOPE_INPUT, description: 'The samlp:Response envelope; default off.' },
+    metadata: { type: METADATA_INPUT, description: 'The IdP metadata document: signing, validUntil, cacheDuration.' },
   },
 };
 
@@ -257,6 +377,8 @@ const SAML2_OUTPUT: GqlObject = {
     dataEncryptionAlgorithm: { ...SAML2_FIELDS.dataEncryptionAlgorithm, required: true },
     keyTransportAlgorithm: { ...SAML2_FIELDS.keyTransportAlgorithm, required: true },
     plugins: { type: PLUGINS_OUTPUT, required: true, description: 'Custom statement plugins by statement kind.' },
+    envelope: { type: ENVELOPE_OUTPUT, description: 'The samlp:Response envelope (null: off, as published before it existed).' },
+    metadata: { type: METADATA_OUTPUT, description: 'The IdP metadata document: signing, validUntil, cacheDuration (null: the defaults).' },
   },
 };
 

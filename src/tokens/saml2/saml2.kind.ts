@@ -7,7 +7,7 @@ import { restStsPath } from '../../engine/instance-config.js';
 import type { KindMetadata, MetadataContext, TokenKind } from '../../engine/kind.js';
 import type { KeyProvider, ReplayStore } from '../../engine/types.js';
 import type { Saml2StatementPlugin } from '../../plugins/types.js';
-import { buildIdpMetadata } from './metadata.js';
+import { idpMetadataDocument } from './idp-metadata.js';
 import { saml2Of, saml2Section, type StatementPluginLookup } from './saml2.config.js';
 import { createSaml2Provider } from './saml2.provider.js';
 import { saml2TrustOf, saml2TrustSection } from './saml2-trust.config.js';
@@ -35,12 +35,7 @@ function metadata(deps: Saml2KindDeps): KindMetadata {
       const others = saml2.signingKeyId ? [] : ((await deps.keys.publishedCertificates?.(algorithm)) ?? []);
       // Partners encrypt assertions for SAML2 input to the decryption key (SAML metadata 2.4.1.1 use="encryption").
       const encryption = saml2TrustOf(instance.config).length > 0 ? (await decryptionKey(deps.keys, instance)).certificateDer : undefined;
-      // The metadata schema requires a SingleSignOnService; Tessera's is its REST STS endpoint.
-      return buildIdpMetadata(saml2, key.certificateDer, {
-        singleSignOnService: { binding: 'urn:tessera:bindings:rest-sts', location: `${publicUrl}${restStsPath(instance.config.name, instance.config.realm)}` },
-        additionalSigningCertsDer: others,
-        ...(encryption ? { encryptionCertDer: encryption } : {}),
-      });
+      return idpMetadataDocument(saml2, key, others, `${publicUrl}${restStsPath(instance.config.name, instance.config.realm)}`, new Date(), encryption);
     },
   };
 }

@@ -30,6 +30,7 @@ import { EncryptionConfigError, encryptAssertion, encryptAttribute, encryptionSe
 import { signCanonical, signatureAlgorithm } from './sign.js';
 import { resolveStatements } from './statements.js';
 import { verifyIssuedAssertion } from './verify.js';
+import { buildResponse, IN_RESPONSE_TO_PATTERN, isResponse, signRoot, verifyIssuedResponse } from './response.js';
 import { floorToSecond, newAssertionId, XmlCharError } from './xml.js';
 import { parseHolderOfKeyCertificate } from '../x509/certificate.js';
 
@@ -61,6 +62,27 @@ const FIELDS: readonly FieldSpec[] = [
     graphql: { name: 'subjectConfirmation', type: SUBJECT_CONFIRMATION_ENUM, description: 'SAML2: the subject confirmation method; default BEARER.' },
   },
   {
+    key: 'envelope',
+    rule: 'boolean',
+    rest: 'envelope',
+    graphql: {
+      name: 'envelope',
+      type: 'Boolean',
+      description:
+        'SAML2: wrap the assertion in a samlp:Response (Destination = spAcsUrl, Issuer, Status Success), signed when the instance sets saml2.envelope.signResponse; default: the instance\'s saml2.envelope.enabled.',
+    },
+  },
+  {
+    key: 'inResponseTo',
+    rule: 'text',
+    rest: 'in_response_to',
+    graphql: {
+      name: 'inResponseTo',
+      type: 'String',
+      description: "SAML2: the SP's AuthnRequest ID, set as the Response's InResponseTo and the bearer SubjectConfirmationData's (an xs:NCName).",
+    },
+  },
+  {
     key: 'proofCertificate',
     rule: 'token',
     graphql: {
@@ -83,6 +105,11 @@ function saml2FromRest(state: Obj, ctx: { inputType: string }): Obj {
   const own = (o: Obj, k: string) => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
   const sc = own(state, 'subject_confirmation');
   const out: Obj = { ...audienceFromRest(state), ...(sc === undefined ? {} : { subjectConfirmation: sc }) };
+  // API.md §8: `envelope` true/false (PingAM clients often send booleans as strings), `in_response_to`.
+  const envelope = own(state, 'envelope');
+  if (envelope !== undefined) out.envelope = envelope === 'true' ? true : envelope === 'false' ? false : envelope;
+  const inResponseTo = own(state, 'in_response_to');
+  if (inResponseTo !== undefined) out.inResponseTo = inResponseTo;
   if (sc !== 'HOLDER_OF_KEY') return out;
   const field = 'output_token_state.proof_token_state';
   const proof = own(state, 'proof_token_state');
@@ -143,6 +170,12 @@ async function issue(deps: Saml2ProviderDeps, subject: VerifiedSubject, output: 
     );
   }
 
+  const inResponseTo = output.inResponseTo as string | undefined;
+  if (inResponseTo !== undefined && !IN_RESPONSE_TO_PATTERN.test(inResponseTo)) {
+    throw new BadUserInputError("must be the SP's request ID, an xs:NCName (letters, digits, '_', '-', '.'; not starting with a digit)", ctx.request.door === 'rest' ? 'output_token_state.in_response_to' : 'output.inResponseTo');
+  }
+  const envelope = (output.envelope as boolean | undefined) ?? config.envelope?.enabled ?? false;
+
   const issueInstant = floorToSecond(ctx.now);
   const statements = await resolveStatements(deps, {
     instanceName: ctx.instance.config.name,
@@ -192,6 +225,7 @@ async function issue(deps: Saml2ProviderDeps, subject: VerifiedSubject, output: 
       subjectConfirmation: method,
       confirmationNotOnOrAfter: notOnOrAfter,
       ...(config.spAcsUrl ? { recipient: config.spAcsUrl } : {}),
+      ...(inResponseTo !== undefined ? { inResponseTo } : {}),
       ...(proofCertificateDer ? { proofCertificateDer } : {}),
       ...(ctx.actor ? { confirmer: { name: ctx.actor.name, ...(ctx.actor.issuer ? { issuer: ctx.actor.issuer } : {}) } } : {}),
       ...(encryptParts && config.encryptNameId ? { wrapNameId: (x: string) => encryptNameId(x, enc!) } : {}),
@@ -202,16 +236,24 @@ async function issue(deps: Saml2ProviderDeps, subject: VerifiedSubject, output: 
     throw e;
   }
 
-  let xml: string;
-  if (config.signAssertion) {
-    const spec = signatureAlgorithm(config.signatureAlgorithm);
-    if (!spec) throw new InternalError(`saml2.signatureAlgorithm ${config.signatureAlgorithm} is not supported`);
-    const key = await deps.keys.signingKey(spec.jwsAlgorithm, config.signingKeyId);
-    xml = await signCanonical(assertion, key, spec.uri);
-  } else {
-    xml = assertion.head + assertion.tail;
-  }
+  const spec = signatureAlgorithm(config.signatureAlgorithm);
+  if (!spec) throw new InternalError(`saml2.signatureAlgorithm ${config.signatureAlgorithm} is not supported`);
+  const signResponse = envelope && config.envelope?.signResponse === true;
+  const key = config.signAssertion || signResponse ? await deps.keys.signingKey(spec.jwsAlgorithm, config.signingKeyId) : undefined;
+  let xml = config.signAssertion ? await signCanonical(assertion, key!, spec.uri) : assertion.head + assertion.tail;
   if (enc && config.encryptAssertion) xml = encryptAssertion(xml, enc);
+  if (envelope) {
+    // SAML core 3.3.3 / bindings 3.5.5.2: the Response SPs consume; tokenId stays the assertion's ID.
+    xml = buildResponse({
+      id: newAssertionId(),
+      issueInstant,
+      issuer: config.issuer,
+      ...(config.spAcsUrl ? { destination: config.spAcsUrl } : {}),
+      ...(inResponseTo !== undefined ? { inResponseTo } : {}),
+      assertionXml: xml,
+    });
+    if (signResponse) xml = signRoot(xml, key!, spec.uri, 'after-issuer');
+  }
 
   return {
     token: xml,
@@ -233,7 +275,8 @@ async function verifyIssued(
     if (!config) return { ok: false, reason: 'BAD_SIGNATURE' };
     const spec = signatureAlgorithm(config.signatureAlgorithm);
     const keys = spec ? (await deps.keys.verificationKeys()).filter((k) => k.algorithm === spec.jwsAlgorithm) : [];
-    const r = verifyIssuedAssertion(token, config.signatureAlgorithm, keys);
+    // A Response is checked as a whole (its own signature too), then the assertion inside it.
+    const r = isResponse(token) ? verifyIssuedResponse(token, config.signatureAlgorithm, keys) : verifyIssuedAssertion(token, config.signatureAlgorithm, keys);
     switch (r.kind) {
       case 'encrypted':
         return { ok: true, recordOnly: true };

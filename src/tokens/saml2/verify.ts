@@ -61,13 +61,30 @@ function verifyInner(xml: string, algorithmUri: string, keys: readonly Verificat
 
   const spec = signatureAlgorithm(algorithmUri);
   if (!spec) return { kind: 'bad-signature', detail: 'the configured signature algorithm is not supported' };
-  const shape = checkSignatureShape(signature, id, spec.uri, spec.digestUri);
-  if (shape) return { kind: 'bad-signature', detail: shape };
 
+  const checked = checkEnvelopedSignature(xml, signature, id, spec, keys);
+  if (!checked.ok) return { kind: 'bad-signature', detail: checked.detail };
+  return readSigned(checked.signedXml, id);
+}
+
+/**
+ * Verifies one enveloped signature over the element with ID `id` (a Tessera assertion, or the samlp:Response
+ * around one): the SignedInfo shape Tessera writes, the pinned algorithms, the instance's keys only. Returns the
+ * signed canonical bytes.
+ */
+export function checkEnvelopedSignature(
+  xml: string,
+  signature: Element,
+  id: string,
+  spec: NonNullable<ReturnType<typeof signatureAlgorithm>>,
+  keys: readonly VerificationKey[],
+): { ok: true; signedXml: string } | { ok: false; detail: string } {
+  const shape = checkSignatureShape(signature, id, spec.uri, spec.digestUri);
+  if (shape) return { ok: false, detail: shape };
   const usable = keys.filter((k) =>
     spec.ecdsa ? k.publicKey.asymmetricKeyType === 'ec' : k.publicKey.asymmetricKeyType === 'rsa',
   );
-  if (usable.length === 0) return { kind: 'bad-signature', detail: 'no verification key for the algorithm' };
+  if (usable.length === 0) return { ok: false, detail: 'no verification key for the algorithm' };
 
   let lastError = 'signature does not verify';
   for (const key of usable) {
@@ -81,7 +98,7 @@ function verifyInner(xml: string, algorithmUri: string, keys: readonly Verificat
     const pinnedHash = sig.HashAlgorithms[spec.digestUri];
     const excC14n = sig.CanonicalizationAlgorithms[ALG.excC14n];
     const enveloped = sig.CanonicalizationAlgorithms[ALG.envelopedSignature];
-    if (!pinnedSig || !pinnedHash || !excC14n || !enveloped) return { kind: 'bad-signature', detail: 'algorithm unavailable' };
+    if (!pinnedSig || !pinnedHash || !excC14n || !enveloped) return { ok: false, detail: 'algorithm unavailable' };
     sig.SignatureAlgorithms = { [spec.uri]: pinnedSig };
     sig.HashAlgorithms = { [spec.digestUri]: pinnedHash };
     sig.CanonicalizationAlgorithms = { [ALG.excC14n]: excC14n, [ALG.envelopedSignature]: enveloped };
@@ -96,10 +113,10 @@ function verifyInner(xml: string, algorithmUri: string, keys: readonly Verificat
       continue;
     }
     const refs = sig.getSignedReferences();
-    if (refs.length !== 1) return { kind: 'bad-signature', detail: 'expected exactly one signed reference' };
-    return readSigned(refs[0]!, id);
+    if (refs.length !== 1) return { ok: false, detail: 'expected exactly one signed reference' };
+    return { ok: true, signedXml: refs[0]! };
   }
-  return { kind: 'bad-signature', detail: lastError.slice(0, 300) };
+  return { ok: false, detail: lastError.slice(0, 300) };
 }
 
 /** xmldsig-core 4.4: the SignedInfo must be exactly what signCanonical writes. Returns a problem or null. */

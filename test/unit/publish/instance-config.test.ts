@@ -140,6 +140,8 @@ function full(c: TestCertificates): Json {
       keyTransportAlgorithm: 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
       spEncryptionCertificate: c.rsaLeaf,
       plugins: { conditions: 'acme-conditions', attributeStatements: 'acme-attributes' },
+      envelope: { enabled: true, signResponse: true },
+      metadata: { sign: true, validitySeconds: 86400, cacheDurationSeconds: 600 },
     },
     oidc: {
       issuer: 'https://sts.example.com/sts/full-1',
@@ -194,6 +196,8 @@ test('a minimal SAML2 instance resolves every default', () => {
       dataEncryptionAlgorithm: 'http://www.w3.org/2009/xmlenc11#aes256-gcm',
       keyTransportAlgorithm: 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
       plugins: {},
+      envelope: { enabled: false, signResponse: false },
+      metadata: { sign: false, validitySeconds: 604800, cacheDurationSeconds: 3600 },
     },
   });
 });

@@ -167,7 +167,9 @@ describe('built-in statements', () => {
     const d = computeDefaultStatements({ saml2: samlConfig(), subject: statementSubject(subject()), issueInstant: NOW, subjectConfirmation: 'BEARER' });
     assert.deepEqual(d.conditions, { notBefore: NOW, notOnOrAfter: new Date(NOW.getTime() + 600_000), audiences: ['https://sp.example.org/saml'] });
     assert.deepEqual(d.subject, { nameId: { value: 'demo', format: 'urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified' } });
-    assert.deepEqual(d.authenticationStatements, [{ authnInstant: new Date('2030-01-01T11:55:00Z'), contextClassRef: AUTHN_CONTEXT.passwordProtectedTransport }]);
+    // A fresh SessionIndex per assertion (SAML core 2.7.2), which SP libraries read.
+    assert.match(d.authenticationStatements[0]!.sessionIndex ?? '', /^_[0-9a-f]{32}$/);
+    assert.deepEqual(d.authenticationStatements, [{ authnInstant: new Date('2030-01-01T11:55:00Z'), contextClassRef: AUTHN_CONTEXT.passwordProtectedTransport, sessionIndex: d.authenticationStatements[0]!.sessionIndex }]);
     assert.equal(d.attributeStatements.length, 1);
     assert.deepEqual(d.attributeStatements[0]!.attributes[1], { name: 'groups', values: ['staff', 'dev'] });
     assert.deepEqual(d.attributeStatements[0]!.attributes[2], { name: 'urn:oid:2.5.4.3', nameFormat: 'urn:oasis:names:tc:SAML:2.0:attrname-format:uri', values: ['Demo User'] });

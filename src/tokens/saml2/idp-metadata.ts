@@ -1,0 +1,34 @@
+/**
+ * The IdP metadata document an instance publishes (API.md §5 and §8): validUntil and cacheDuration (SAML
+ * metadata 2.3.1), a SingleSignOnService with the HTTP-POST binding at the instance's REST STS URL (the
+ * schema requires one; that endpoint answers POSTs with Responses), and, when the instance asks, an enveloped
+ * signature with its signing key (metadata 3: integrity and authenticity of the document).
+ */
+import type { SigningKey } from '../../engine/types.js';
+import { BINDING_HTTP_POST, buildIdpMetadata } from './metadata.js';
+import { signRoot } from './response.js';
+import { DEFAULT_METADATA, type Saml2Config } from './saml2.config.js';
+import { newAssertionId } from './xml.js';
+
+export function idpMetadataDocument(
+  saml2: Saml2Config,
+  key: SigningKey,
+  otherCertsDer: string[],
+  restUrl: string,
+  now: Date = new Date(),
+  /** The certificate partners encrypt SAML2 input to (use="encryption"), when the instance trusts partners. */
+  encryptionCertDer?: string,
+): string {
+  const settings = saml2.metadata ?? DEFAULT_METADATA;
+  // Whole seconds: the document changes at most once a second, and caches see stable values within one.
+  const at = Math.floor(now.getTime() / 1000) * 1000;
+  const xml = buildIdpMetadata(saml2, key.certificateDer, {
+    singleSignOnService: { binding: BINDING_HTTP_POST, location: restUrl },
+    additionalSigningCertsDer: otherCertsDer,
+    validUntil: new Date(at + settings.validitySeconds * 1000),
+    cacheDurationSeconds: settings.cacheDurationSeconds,
+    ...(settings.sign ? { id: newAssertionId() } : {}),
+    ...(encryptionCertDer ? { encryptionCertDer } : {}),
+  });
+  return settings.sign ? signRoot(xml, key, saml2.signatureAlgorithm, 'first-child') : xml;
+}
