@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import { Arg, Ctx, Int, Mutation, Query, Resolver } from 'type-graphql';
-import { BadUserInputError, publicCode } from '../engine/errors.js';
+import { BadUserInputError } from '../engine/errors.js';
 import { readWireFields } from '../engine/fields.js';
 import type { TokenRegistry } from '../engine/registry.js';
 import { CUSTOM, type Obj, type TokenEnvelope } from '../engine/types.js';
@@ -79,27 +79,13 @@ export class AuthResolver {
     @Arg('password', () => String, { description: 'The password.' }) password: string,
     @Ctx() ctx: GqlContext,
   ): Promise<SessionType> {
-    const { services } = ctx;
-    try {
-      const { session } = await services.identity.login(username, password, ctx.clientAddress);
-      await services.audit.record({ action: 'login', actor: session.user.username, target: session.user.username, outcome: 'OK', clientAddress: ctx.clientAddress });
-      return Object.assign(new SessionType(), { token: session.token, expiresAt: session.expiresAt, user: userOut(session.user) });
-    } catch (e) {
-      await services.audit.record({
-        action: 'login',
-        target: typeof username === 'string' ? username.slice(0, 128) : undefined,
-        outcome: publicCode(e),
-        clientAddress: ctx.clientAddress,
-      });
-      throw e;
-    }
+    const { session } = await ctx.services.identity.login(username, password, ctx.clientAddress);
+    return Object.assign(new SessionType(), { token: session.token, expiresAt: session.expiresAt, user: userOut(session.user) });
   }
 
   @Mutation(() => Boolean, { description: "Ends the caller's session." })
   async logout(@Ctx() ctx: GqlContext): Promise<boolean> {
-    const c = requireCaller(ctx);
-    if (c.sessionId) await ctx.services.identity.endSession(c.sessionId);
-    await ctx.services.audit.record({ action: 'logout', actor: c.username, target: c.username, outcome: 'OK', clientAddress: ctx.clientAddress });
+    await ctx.services.identity.logout(requireCaller(ctx), { clientAddress: ctx.clientAddress });
     return true;
   }
 
@@ -109,15 +95,8 @@ export class AuthResolver {
     @Arg('newPassword', () => String, { description: 'The new password: 8 to 1024 characters.' }) newPassword: string,
     @Ctx() ctx: GqlContext,
   ): Promise<boolean> {
-    const c = requireCaller(ctx);
-    try {
-      await ctx.services.identity.changePassword(c, oldPassword, newPassword, ctx.clientAddress);
-      await ctx.services.audit.record({ action: 'changePassword', actor: c.username, target: c.username, outcome: 'OK', clientAddress: ctx.clientAddress });
-      return true;
-    } catch (e) {
-      await ctx.services.audit.record({ action: 'changePassword', actor: c.username, target: c.username, outcome: publicCode(e), clientAddress: ctx.clientAddress });
-      throw e;
-    }
+    await ctx.services.identity.changePassword(requireCaller(ctx), oldPassword, newPassword, ctx.clientAddress);
+    return true;
   }
 }
 
@@ -132,32 +111,14 @@ export class UserResolver {
   @Mutation(() => UserType, { description: 'Creates a user (admin); CONFLICT when the name is taken, whatever its case.' })
   async createUser(@Arg('input', () => UserInput, { description: 'The user.' }) input: UserInput, @Ctx() ctx: GqlContext): Promise<UserType> {
     const admin = requireAdmin(ctx);
-    const audit = (outcome: string) =>
-      ctx.services.audit.record({ action: 'createUser', actor: admin.username, target: String(input.username).slice(0, 128), outcome, clientAddress: ctx.clientAddress });
-    try {
-      const u = await ctx.services.identity.createUser(plain(input) as UserInput);
-      await audit('OK');
-      return userOut(u);
-    } catch (e) {
-      await audit(publicCode(e));
-      throw e;
-    }
+    return userOut(await ctx.services.identity.createUser(plain(input) as UserInput, { actor: admin.username, clientAddress: ctx.clientAddress }));
   }
 
   @Mutation(() => Boolean, { description: "Deletes a user and ends the user's sessions." })
   async deleteUser(@Arg('username', () => String, { description: 'The exact user name, as users lists it.' }) username: string, @Ctx() ctx: GqlContext): Promise<boolean> {
     const admin = requireAdmin(ctx);
-    const audit = (outcome: string) =>
-      ctx.services.audit.record({ action: 'deleteUser', actor: admin.username, target: username.slice(0, 128), outcome, clientAddress: ctx.clientAddress });
-    try {
-      if (username === admin.username) throw new BadUserInputError('you cannot delete yourself', 'username');
-      await ctx.services.identity.deleteUser(username);
-      await audit('OK');
-      return true;
-    } catch (e) {
-      await audit(publicCode(e));
-      throw e;
-    }
+    await ctx.services.identity.deleteUser(username, { actor: admin.username, clientAddress: ctx.clientAddress });
+    return true;
   }
 }
 
@@ -378,7 +339,7 @@ export class OAuthClientResolver {
   }
 
   @Mutation(() => CreatedOAuthClientType, { description: 'Registers a client (admin); a secret method returns its secret here, once.' })
-  async createOAuthClient(@Arg('input', () => OAuthClientInput) input: OAuthClientInput, @Ctx() ctx: GqlContext): Promise<CreatedOAuthClientType> {
+  async createOAuthClient(@Arg('input', () => OAuthClientInput, { description: 'The new client.' }) input: OAuthClientInput, @Ctx() ctx: GqlContext): Promise<CreatedOAuthClientType> {
     const admin = requireAdmin(ctx);
     const r = await ctx.services.clients.create(plain(input), { actor: admin.username, clientAddress: ctx.clientAddress });
     return Object.assign(new CreatedOAuthClientType(), { client: clientOut(r.client), clientSecret: r.clientSecret });
@@ -386,8 +347,8 @@ export class OAuthClientResolver {
 
   @Mutation(() => OAuthClientType, { description: 'Replaces a client\'s settings (admin); the secret is kept while the method uses one.' })
   async updateOAuthClient(
-    @Arg('clientId', () => String) clientId: string,
-    @Arg('input', () => OAuthClientInput) input: OAuthClientInput,
+    @Arg('clientId', () => String, { description: 'The client to change.' }) clientId: string,
+    @Arg('input', () => OAuthClientInput, { description: 'Its new settings; clientId must stay the same.' }) input: OAuthClientInput,
     @Ctx() ctx: GqlContext,
   ): Promise<OAuthClientType> {
     const admin = requireAdmin(ctx);
@@ -395,13 +356,13 @@ export class OAuthClientResolver {
   }
 
   @Mutation(() => Boolean, { description: 'Deletes a client (admin); its credentials stop working at once.' })
-  async deleteOAuthClient(@Arg('clientId', () => String) clientId: string, @Ctx() ctx: GqlContext): Promise<boolean> {
+  async deleteOAuthClient(@Arg('clientId', () => String, { description: 'The client to delete.' }) clientId: string, @Ctx() ctx: GqlContext): Promise<boolean> {
     const admin = requireAdmin(ctx);
     return ctx.services.clients.delete(clientId, { actor: admin.username, clientAddress: ctx.clientAddress });
   }
 
   @Mutation(() => CreatedOAuthClientType, { description: 'A new secret for a secret-method client (admin), shown once; the old one stops working.' })
-  async rotateOAuthClientSecret(@Arg('clientId', () => String) clientId: string, @Ctx() ctx: GqlContext): Promise<CreatedOAuthClientType> {
+  async rotateOAuthClientSecret(@Arg('clientId', () => String, { description: 'The client whose secret is replaced.' }) clientId: string, @Ctx() ctx: GqlContext): Promise<CreatedOAuthClientType> {
     const admin = requireAdmin(ctx);
     const r = await ctx.services.clients.rotateSecret(clientId, { actor: admin.username, clientAddress: ctx.clientAddress });
     return Object.assign(new CreatedOAuthClientType(), { client: clientOut(r.client), clientSecret: r.clientSecret });

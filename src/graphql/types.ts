@@ -149,13 +149,13 @@ export class OAuthClientType {
   @Field(() => [String], { description: 'The scopes it may request (each one the instance issues too).' }) scopes!: string[];
   @Field(() => [String], { description: "Its roles, which play a session's part for an instance's callerRoles." }) roles!: string[];
   @Field(() => Boolean, { description: 'Whether it has a secret (never shown again after creation or rotation).' }) hasSecret!: boolean;
-  @Field(() => Date) createdAt!: Date;
-  @Field(() => Date) updatedAt!: Date;
+  @Field(() => Date, { description: 'When the client was registered.' }) createdAt!: Date;
+  @Field(() => Date, { description: 'When its settings or secret last changed.' }) updatedAt!: Date;
 }
 
 @ObjectType('CreatedOAuthClient', { description: 'A client and, for the secret methods, its new secret: shown this once.' })
 export class CreatedOAuthClientType {
-  @Field(() => OAuthClientType) client!: OAuthClientType;
+  @Field(() => OAuthClientType, { description: 'The client as registered.' }) client!: OAuthClientType;
   @Field(() => String, { nullable: true, description: 'The client_secret, shown only here; Tessera keeps only its hash.' }) clientSecret?: string;
 }
 

@@ -47,8 +47,8 @@ describe('console: keys and users', () => {
     const rs256 = all.find((k) => k.algorithm === 'RS256' && k.status === 'ACTIVE')!;
     const rs512 = all.find((k) => k.algorithm === 'RS512')!;
     await row(rs256.kid).getByText('demo-oidc').waitFor();
-    // RS256 signs for both demo instances (the default algorithm); the RS512 key only where it is pinned.
-    assert.deepEqual(await usedBy(rs256.kid), ['demo-oidc', 'demo-saml']);
+    // RS256 signs for the three demo instances (the default algorithm); the RS512 key only where it is pinned.
+    assert.deepEqual(await usedBy(rs256.kid), ['demo-exchange', 'demo-oidc', 'demo-saml']);
     assert.deepEqual(await usedBy(rs512.kid), ['pinned-saml']);
     assert.match(await row(rs512.kid).locator('td[data-label="Used by"]').innerText(), /pinned-saml \(SAML2, pinned\)/);
     assert.equal(await row(rs256.kid).locator('.badge').innerText(), 'ACTIVE');
@@ -77,7 +77,7 @@ describe('console: keys and users', () => {
     await page.getByRole('button', { name: `Rotate ${old.kid}` }).click();
     const dialog = page.getByRole('dialog', { name: `Rotate key ${old.kid}?` });
     await dialog.waitFor();
-    assert.match(await dialog.innerText(), /Used now by: demo-oidc \(OIDC\), demo-saml \(SAML2\)/);
+    assert.match(await dialog.innerText(), /Used now by: demo-exchange \([^)]+\), demo-oidc \(OIDC\), demo-saml \(SAML2\)/);
     await dialog.getByRole('button', { name: 'Keep it' }).click();
     await dialog.waitFor({ state: 'hidden' });
     assert.equal((await keys()).find((k) => k.kid === old.kid)!.status, 'ACTIVE');
@@ -91,7 +91,7 @@ describe('console: keys and users', () => {
     assert.equal(after.find((k) => k.kid === old.kid)!.status, 'PUBLISHED');
     await row(old.kid).getByText('PUBLISHED').waitFor();
     await row(fresh.kid).getByText('demo-saml').waitFor();
-    assert.deepEqual(await usedBy(fresh.kid), ['demo-oidc', 'demo-saml']);
+    assert.deepEqual(await usedBy(fresh.kid), ['demo-exchange', 'demo-oidc', 'demo-saml']);
     assert.deepEqual(await usedBy(old.kid), []);
     // A published key can be retired but not rotated again.
     assert.equal(await page.getByRole('button', { name: `Rotate ${old.kid}` }).count(), 0);

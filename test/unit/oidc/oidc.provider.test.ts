@@ -90,7 +90,7 @@ describe('authnContextClaims', () => {
 
 describe('OIDC provider: issue', () => {
   test('declares its fields and needs', () => {
-    assert.deepEqual(provider.fields.map((f) => f.key), ['nonce']);
+    assert.deepEqual(provider.fields.map((f) => f.key).sort(), ['audience', 'nonce']);
     assert.deepEqual(provider.needs, ['oidc']);
   });
 
