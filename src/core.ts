@@ -32,6 +32,7 @@ import type { TokenKind } from './engine/kind.js';
 import { systemClock, type Clock } from './engine/types.js';
 import { WriteBatcher } from './persistence/write-batcher.js';
 import { DbKeyRecords } from './persistence/key-records.js';
+import { DbIdentityRecords } from './persistence/identity-records.js';
 import { DbClientRecords } from './persistence/client-records.js';
 import { ClientService } from './clients/clients.js';
 import { ClientAuthenticator } from './clients/client-auth.js';
@@ -106,7 +107,8 @@ export async function openCore(config: Config, opts: CoreOptions = {}): Promise<
 
     const writer = new WriteBatcher(db, undefined, metrics.batches);
     const audit = new DbAuditStore(db, log, writer, clock, (ev) => metrics.audit(ev));
-    const identity = new IdentityService(db, {
+    const identity = new IdentityService(new DbIdentityRecords(db), {
+      audit,
       sessionTtlSeconds: config.sessionTtlSeconds,
       authMaxFailures: config.authMaxFailures,
       authWindowSeconds: config.authWindowSeconds,

@@ -43,7 +43,7 @@ export async function loadDemoData(deps: {
 
   const loadedUsers: string[] = [];
   for (const u of JSON.parse(readFileSync(join(seeds, 'users.json'), 'utf8')) as Array<Record<string, unknown>>) {
-    await identity.createUser(u as never);
+    await identity.createUser(u as never, { actor: 'seeds' });
     loadedUsers.push(String(u.username));
   }
   const text = readFileSync(join(seeds, 'instances.json'), 'utf8')

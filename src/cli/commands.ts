@@ -63,15 +63,9 @@ export async function adminCommand(args: string[], io: Io): Promise<void> {
   const username = p.positionals[0]!;
   const password = await readPassword(io);
   await withCore(io, async ({ services }) => {
-    const actor = cliActor();
-    try {
-      const user = await services.identity.resetPassword(username, password);
-      await services.audit.record({ action: 'resetPassword', actor, target: user.username, outcome: 'OK' });
-      io.stdout.write(`The password of ${user.username} is reset; the user's sessions have ended.\n`);
-    } catch (e) {
-      await services.audit.record({ action: 'resetPassword', actor, target: username.slice(0, 128), outcome: e instanceof TesseraError ? e.code : 'INTERNAL' });
-      throw e;
-    }
+    // The identity service audits the reset, with the operator as actor.
+    const user = await services.identity.resetPassword(username, password, { actor: cliActor() });
+    io.stdout.write(`The password of ${user.username} is reset; the user's sessions have ended.\n`);
   });
 }
 

@@ -12,7 +12,7 @@
  * `/json/realms/root/realms/alpha/authenticate`. Tessera's users belong to no realm: the realm only comes back in
  * the answer, as AM echoes the realm logged in to.
  */
-import { UnauthenticatedError, BadUserInputError, publicCode } from '../engine/errors.js';
+import { UnauthenticatedError, BadUserInputError } from '../engine/errors.js';
 import { realmFromSegments, realmName } from '../engine/realm.js';
 import type { Caller } from '../engine/types.js';
 import type { Services } from '../services.js';
@@ -90,9 +90,9 @@ export async function handleAmAuthenticate(r: AmAuthenticateRequest): Promise<Ht
   const rawPassword = header(r.headers, 'x-openam-password');
   const username = rawUser === undefined ? undefined : decodeCredentialHeader(rawUser);
   const password = rawPassword === undefined ? undefined : decodeCredentialHeader(rawPassword);
-  const { identity, audit } = r.services;
-  const record = (outcome: string, actor?: string) =>
-    audit.record({ action: 'login', actor, target: username?.slice(0, 128), outcome, clientAddress: r.clientAddress, detail: { door: 'am', realm: r.realm } });
+  const { identity } = r.services;
+  const detail = { door: 'am', realm: r.realm };
+  let reachedLogin = false;
   try {
     if (username === undefined || password === undefined) {
       // AM would start a callback conversation; Tessera takes the zero-page form only.
@@ -101,11 +101,12 @@ export async function handleAmAuthenticate(r: AmAuthenticateRequest): Promise<Ht
     if (username === null || password === null) {
       throw new BadUserInputError('X-OpenAM-Username and X-OpenAM-Password must be plain text or RFC 2047 encoded-words in UTF-8.');
     }
-    const { session } = await identity.login(username, password, r.clientAddress);
-    await record('OK', session.user.username);
+    reachedLogin = true;
+    // The identity service audits the login, with this door named in the event's detail.
+    const { session } = await identity.login(username, password, r.clientAddress, { detail });
     return ok({ tokenId: session.token, successUrl: SUCCESS_URL, realm: r.realm });
   } catch (e) {
-    await record(publicCode(e));
+    if (!reachedLogin) await identity.loginRefused(username, e, { clientAddress: r.clientAddress, detail });
     return restError(e);
   }
 }
@@ -135,8 +136,7 @@ export async function handleAmSessions(r: AmSessionsRequest): Promise<HttpAnswer
     }
     if (r.badSession) throw new UnauthenticatedError(r.badSession);
     if (!r.caller?.sessionId) throw new UnauthenticatedError(`Send the session to end in the ${r.cookieName} header or cookie (or as Authorization: Bearer).`);
-    await r.services.identity.endSession(r.caller.sessionId);
-    await r.services.audit.record({ action: 'logout', actor: r.caller.username, target: r.caller.username, outcome: 'OK', clientAddress: r.clientAddress, detail: { door: 'am' } });
+    await r.services.identity.logout(r.caller, { clientAddress: r.clientAddress, detail: { door: 'am' } });
     return ok({ result: 'Successfully logged out' });
   } catch (e) {
     return restError(e);

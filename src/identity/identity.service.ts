@@ -9,18 +9,22 @@
  * only in case: migration 0002 gives the folded name to the older one; the other is found by its exact name.)
  * Names, passwords and attribute values with control characters are refused when they are set, and a name
  * with control characters is never looked up: it cannot belong to anyone.
+ *
+ * Rows live behind IdentityRecords (persistence/identity-records.ts). What people do with identities — log in
+ * and out, change or reset a password, create and delete users — is audited here, once, whichever door asked.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Database } from '../persistence/database.js';
-import { AuthFailureEntity, SessionEntity, UserEntity } from '../persistence/entities.js';
 import {
   BadUserInputError,
   ConflictError,
   NotFoundError,
+  publicCode,
   RateLimitedError,
+  sanitizeMessage,
   UnauthenticatedError,
 } from '../engine/errors.js';
-import type { Attributes, Caller, IdentityProvider } from '../engine/types.js';
+import type { Attributes, AuditSink, Caller, IdentityProvider } from '../engine/types.js';
+import { UserNameTaken, type IdentityRecords, type SessionRecord, type UserRecord } from './identity-records.js';
 import { DEFAULT_SCRYPT, hashPassword, verifyPassword, type ScryptParams } from './password.js';
 import { foldUsername, hasControlCharacters, hasControlCharactersBesidesLineBreaks } from './text.js';
 
@@ -58,13 +62,27 @@ export interface IdentityOptions {
   authWindowSeconds: number;
   scrypt?: ScryptParams;
   now?: () => Date;
+  /** Where logins, logouts and user changes are recorded (absent: not recorded, for tools and unit tests). */
+  audit?: AuditSink;
+}
+
+/** Who asks for a change and from where, for the audit trail; `detail` says which door (e.g. `{ door: 'am' }`). */
+export interface IdentityContext {
+  actor?: string;
+  clientAddress?: string;
+  detail?: Record<string, unknown>;
+}
+
+/** A name as the audit trail may hold it: at most 128 characters, no control characters. */
+function auditName(v: unknown): string | undefined {
+  return typeof v === 'string' ? sanitizeMessage(v, 128) : undefined;
 }
 
 export function sha256Hex(s: string): string {
   return createHash('sha256').update(s).digest('hex');
 }
 
-function toView(u: UserEntity): UserView {
+function toView(u: UserRecord): UserView {
   return { id: u.id, username: u.username, roles: [...u.roles], attributes: { ...u.attributes }, createdAt: u.createdAt };
 }
 
@@ -117,11 +135,31 @@ export class IdentityService implements IdentityProvider {
   private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly db: Database,
+    private readonly records: IdentityRecords,
     private readonly opts: IdentityOptions,
   ) {
     this.scryptParams = opts.scrypt ?? DEFAULT_SCRYPT;
     this.now = opts.now ?? (() => new Date());
+  }
+
+  /** Runs an action and records its one outcome. `target` may depend on the result (the name as stored). */
+  private async audited<T>(action: string, ctx: IdentityContext, target: (result?: T) => unknown, fn: () => Promise<T>, actorOf?: (result: T) => string | undefined): Promise<T> {
+    const write = (outcome: string, actor: string | undefined, t: unknown) =>
+      this.opts.audit?.record({ action, actor: auditName(actor), target: auditName(t), outcome, clientAddress: ctx.clientAddress, ...(ctx.detail ? { detail: ctx.detail } : {}) });
+    let result: T;
+    try {
+      result = await fn();
+    } catch (e) {
+      await write(publicCode(e), ctx.actor, target());
+      throw e;
+    }
+    await write('OK', actorOf ? actorOf(result) : ctx.actor, target(result));
+    return result;
+  }
+
+  /** A refused login the door decided on before reaching the password check (e.g. no credentials sent). */
+  async loginRefused(username: unknown, error: unknown, ctx: IdentityContext = {}): Promise<void> {
+    await this.opts.audit?.record({ action: 'login', target: auditName(username), outcome: publicCode(error), clientAddress: ctx.clientAddress, ...(ctx.detail ? { detail: ctx.detail } : {}) });
   }
 
   /** A hash to verify against for unknown users, so that both failures cost the same time. */
@@ -140,45 +178,34 @@ export class IdentityService implements IdentityProvider {
    * The user a name designates: the exact name first, else the one whose folded name it matches. Null for a
    * name that cannot be anyone's (control characters, empty, too long), without a query.
    */
-  private async findUser(username: string): Promise<UserEntity | null> {
+  private async findUser(username: string): Promise<UserRecord | null> {
     if (!isLookupName(username)) return null;
-    const key = foldUsername(username);
-    const found = await this.db.em().find(UserEntity, { $or: [{ username }, { usernameKey: key }] }, { limit: 2 });
+    const found = await this.records.usersNamed(username, foldUsername(username));
     return found.find((u) => u.username === username) ?? found[0] ?? null;
   }
 
   /** After this attempt was counted (the upsert restarts an expired window): refused beyond the allowed number. */
   private async assertWithinLimit(key: string): Promise<void> {
-    const row = await this.db.em().findOne(AuthFailureEntity, { key });
+    const row = await this.records.failures(key);
     if (!row || row.failures <= this.opts.authMaxFailures) return;
     const windowEnd = row.windowStart.getTime() + this.opts.authWindowSeconds * 1000;
     throw new RateLimitedError(Math.max(1, Math.ceil((windowEnd - this.now().getTime()) / 1000)));
   }
 
-  /** One statement (upsert), so concurrent failures and a concurrent reset cannot lose or break a count. */
   private async recordFailure(key: string): Promise<void> {
-    const knex = this.db.knex();
     const now = this.now();
-    const p = (d: Date) => this.db.dateParam(d);
-    const cutoff = p(new Date(now.getTime() - this.opts.authWindowSeconds * 1000));
-    await knex('auth_failures')
-      .insert({ key, failures: 1, window_start: p(now) })
-      .onConflict('key')
-      .merge({
-        failures: knex.raw('case when auth_failures.window_start <= ? then 1 else auth_failures.failures + 1 end', [cutoff]),
-        window_start: knex.raw('case when auth_failures.window_start <= ? then ? else auth_failures.window_start end', [cutoff, p(now)]),
-      });
+    await this.records.countFailure(key, now, new Date(now.getTime() - this.opts.authWindowSeconds * 1000));
   }
 
   private async clearFailures(key: string): Promise<void> {
-    await this.db.em().nativeDelete(AuthFailureEntity, { key });
+    await this.records.clearFailures(key);
   }
 
   /**
    * Checks a password under the throttle. Unknown users and wrong passwords take the same path and time;
    * a correct password while throttled is refused too.
    */
-  private async checkPassword(username: string, password: string, address: string): Promise<UserEntity | null> {
+  private async checkPassword(username: string, password: string, address: string): Promise<UserRecord | null> {
     if (typeof username !== 'string' || typeof password !== 'string' || username.length > 256 || password.length > 1024) return null;
     if (!isLookupName(username)) {
       // No user has such a name; the hash is still computed, so this answer takes as long as any other.
@@ -202,7 +229,7 @@ export class IdentityService implements IdentityProvider {
     }
   }
 
-  private async checkPasswordSerialised(key: string, username: string, password: string): Promise<UserEntity | null> {
+  private async checkPasswordSerialised(key: string, username: string, password: string): Promise<UserRecord | null> {
     // The attempt is counted before the slow hash check and the count read back, so no interleaving of requests
     // gets more than authMaxFailures guesses in a window; once over, even a correct password is refused. A correct
     // password within the limit clears the count below.
@@ -218,23 +245,31 @@ export class IdentityService implements IdentityProvider {
   }
 
   // ---- sessions -----------------------------------------------------------------------------------
-  async login(username: string, password: string, address: string): Promise<{ session: SessionView; sessionId: string }> {
-    const user = await this.checkPassword(username, password, address);
-    if (!user) throw new UnauthenticatedError(LOGIN_FAILED_MESSAGE);
-    const token = SESSION_PREFIX + randomBytes(32).toString('base64url');
-    const now = this.now();
-    const expiresAt = new Date(now.getTime() + this.opts.sessionTtlSeconds * 1000);
-    const id = randomUUID();
-    await this.db.em().insert(SessionEntity, {
-      id,
-      tokenHash: sha256Hex(token),
-      userId: user.id,
-      createdAt: now,
-      expiresAt,
-      endedAt: null,
-      clientAddress: address.slice(0, 64),
+  /** Logs in (GraphQL `login`, PingAM's /json/authenticate): a new session, audited with the door's `ctx.detail`. */
+  async login(username: string, password: string, address: string, ctx: Omit<IdentityContext, 'clientAddress'> = {}): Promise<{ session: SessionView; sessionId: string }> {
+    return this.audited(
+      'login',
+      { ...ctx, clientAddress: address },
+      (r) => r?.session.user.username ?? username,
+      async () => {
+        const user = await this.checkPassword(username, password, address);
+        if (!user) throw new UnauthenticatedError(LOGIN_FAILED_MESSAGE);
+        const token = SESSION_PREFIX + randomBytes(32).toString('base64url');
+        const now = this.now();
+        const expiresAt = new Date(now.getTime() + this.opts.sessionTtlSeconds * 1000);
+        const id = randomUUID();
+        await this.records.insertSession({ id, tokenHash: sha256Hex(token), userId: user.id, createdAt: now, expiresAt, endedAt: null, clientAddress: address.slice(0, 64) });
+        return { session: { token, expiresAt, user: toView(user) }, sessionId: id };
+      },
+      (r) => r.session.user.username,
+    );
+  }
+
+  /** Ends the caller's session (GraphQL `logout`, PingAM's sessions?_action=logout). */
+  async logout(caller: Caller, ctx: IdentityContext = {}): Promise<void> {
+    await this.audited('logout', { ...ctx, actor: caller.username }, () => caller.username, async () => {
+      if (caller.sessionId) await this.endSession(caller.sessionId);
     });
-    return { session: { token, expiresAt, user: toView(user) }, sessionId: id };
   }
 
   /** Resolves a bearer session token to the caller; null when unknown, ended or expired. */
@@ -244,12 +279,11 @@ export class IdentityService implements IdentityProvider {
     return { userId: s.user.id, username: s.user.username, roles: [...s.user.roles], sessionId: s.session.id };
   }
 
-  private async liveSession(token: string): Promise<{ session: SessionEntity; user: UserEntity } | null> {
+  private async liveSession(token: string): Promise<{ session: SessionRecord; user: UserRecord } | null> {
     if (typeof token !== 'string' || !token.startsWith(SESSION_PREFIX) || token.length > 128) return null;
-    const em = this.db.em();
-    const session = await em.findOne(SessionEntity, { tokenHash: sha256Hex(token) });
+    const session = await this.records.sessionByTokenHash(sha256Hex(token));
     if (!session || session.endedAt || session.expiresAt.getTime() <= this.now().getTime()) return null;
-    const user = await em.findOne(UserEntity, { id: session.userId });
+    const user = await this.records.userById(session.userId);
     if (!user) return null;
     return { session, user };
   }
@@ -262,8 +296,7 @@ export class IdentityService implements IdentityProvider {
 
   /** Ends a live session; true when this call ended it (false when it had already ended). */
   async endSession(sessionId: string): Promise<boolean> {
-    const n = await this.db.em().nativeUpdate(SessionEntity, { id: sessionId, endedAt: null }, { endedAt: this.now() });
-    return n > 0;
+    return this.records.endSession(sessionId, this.now());
   }
 
   // ---- engine's USERNAME validator ----------------------------------------------------------------
@@ -275,12 +308,11 @@ export class IdentityService implements IdentityProvider {
 
   // ---- users --------------------------------------------------------------------------------------
   async listUsers(): Promise<UserView[]> {
-    const users = await this.db.em().find(UserEntity, {}, { orderBy: { username: 'asc' } });
-    return users.map(toView);
+    return (await this.records.listUsers()).map(toView);
   }
 
   async getUser(id: string): Promise<UserView | null> {
-    const u = await this.db.em().findOne(UserEntity, { id });
+    const u = await this.records.userById(id);
     return u ? toView(u) : null;
   }
 
@@ -290,11 +322,15 @@ export class IdentityService implements IdentityProvider {
   }
 
   async countAdmins(): Promise<number> {
-    const users = await this.db.em().find(UserEntity, {});
-    return users.filter((u) => u.roles.includes('admin')).length;
+    return (await this.records.listUsers()).filter((u) => u.roles.includes('admin')).length;
   }
 
-  async createUser(input: { username: unknown; password: unknown; roles?: unknown; attributes?: unknown }): Promise<UserView> {
+  /** Creates a user (admin): audited with `ctx.actor`. */
+  async createUser(input: { username: unknown; password: unknown; roles?: unknown; attributes?: unknown }, ctx: IdentityContext = {}): Promise<UserView> {
+    return this.audited('createUser', ctx, () => input?.username, () => this.insertUser(input));
+  }
+
+  private async insertUser(input: { username: unknown; password: unknown; roles?: unknown; attributes?: unknown }): Promise<UserView> {
     const username = input.username;
     if (typeof username !== 'string' || !USERNAME_PATTERN.test(username)) {
       throw new BadUserInputError('must be 1–128 characters of letters, digits, . _ @ - and start with a letter or digit', 'input.username');
@@ -309,30 +345,24 @@ export class IdentityService implements IdentityProvider {
       roles = [...new Set(input.roles as string[])];
     }
     const attributes = validateAttributes(input.attributes);
-    const usernameKey = foldUsername(username);
-    const em = this.db.em();
-    const taken = async (): Promise<UserEntity | null> => em.findOne(UserEntity, { $or: [{ username }, { usernameKey }] });
-    const conflict = (existing: UserEntity): ConflictError =>
-      new ConflictError(existing.username === username ? `User ${username} already exists.` : `User ${username} already exists as ${existing.username} (usernames are compared without regard to case).`);
-    const existing = await taken();
-    if (existing) throw conflict(existing);
     const now = this.now();
-    const user: UserEntity = Object.assign(new UserEntity(), {
+    const user: UserRecord = {
       id: randomUUID(),
       username,
-      usernameKey,
+      usernameKey: foldUsername(username),
       passwordHash: await hashPassword(input.password as string, this.scryptParams),
       roles,
       attributes,
       createdAt: now,
       updatedAt: now,
-    });
+    };
     try {
-      await em.insert(UserEntity, { ...user });
+      await this.records.insertUser(user);
     } catch (e) {
-      // A concurrent insert of the same (folded) name lost the race against the unique indexes.
-      const raced = await this.db.em().findOne(UserEntity, { $or: [{ username }, { usernameKey }] });
-      if (raced) throw conflict(raced);
+      if (e instanceof UserNameTaken) {
+        const existing = e.existing;
+        throw new ConflictError(existing.username === username ? `User ${username} already exists.` : `User ${username} already exists as ${existing.username} (usernames are compared without regard to case).`);
+      }
       throw e;
     }
     return toView(user);
@@ -342,39 +372,38 @@ export class IdentityService implements IdentityProvider {
    * Deletes the user with exactly this name (as `users` lists it): an irreversible operation does not guess, and
    * the caller's own name, which the door refuses to delete, cannot come back in another case.
    */
-  async deleteUser(username: string): Promise<UserView> {
-    const user = isLookupName(username) ? await this.db.em().findOne(UserEntity, { username }) : null;
-    if (!user) throw new NotFoundError(`User ${isLookupName(username) ? username : '(invalid name)'} does not exist.`);
-    await this.db.transaction(async (tx) => {
-      await tx.nativeUpdate(SessionEntity, { userId: user.id, endedAt: null }, { endedAt: this.now() });
-      await tx.nativeDelete(UserEntity, { id: user.id });
+  async deleteUser(username: string, ctx: IdentityContext = {}): Promise<UserView> {
+    return this.audited('deleteUser', ctx, () => username, async () => {
+      if (ctx.actor !== undefined && username === ctx.actor) throw new BadUserInputError('you cannot delete yourself', 'username');
+      const user = isLookupName(username) ? await this.records.userByExactName(username) : null;
+      if (!user) throw new NotFoundError(`User ${isLookupName(username) ? username : '(invalid name)'} does not exist.`);
+      await this.records.deleteUser(user.id, this.now());
+      return toView(user);
     });
-    return toView(user);
   }
 
+  /** Changes the caller's own password; the caller's other sessions end (how people evict a stolen session). */
   async changePassword(caller: Caller, oldPassword: string, newPassword: string, address: string): Promise<void> {
-    validatePassword(newPassword, 'newPassword');
-    const user = await this.checkPassword(caller.username, oldPassword, address);
-    if (!user) throw new UnauthenticatedError('The current password is wrong.');
-    await this.db.em().nativeUpdate(UserEntity, { id: user.id }, { passwordHash: await hashPassword(newPassword, this.scryptParams), updatedAt: this.now() });
-    // Other sessions of this user end: a password change is how people evict a stolen session.
-    await this.db.em().nativeUpdate(SessionEntity, { userId: user.id, endedAt: null, id: { $ne: caller.sessionId } }, { endedAt: this.now() });
+    await this.audited('changePassword', { actor: caller.username, clientAddress: address }, () => caller.username, async () => {
+      validatePassword(newPassword, 'newPassword');
+      const user = await this.checkPassword(caller.username, oldPassword, address);
+      if (!user) throw new UnauthenticatedError('The current password is wrong.');
+      await this.records.setPassword(user.id, await hashPassword(newPassword, this.scryptParams), this.now(), caller.sessionId ?? '');
+    });
   }
 
   /**
    * Sets a user's password without the old one (the operator's recovery, `tessera admin reset-password`, run on
    * the database): every session of the user ends. The user is named as at login (case-insensitive).
    */
-  async resetPassword(username: string, newPassword: string): Promise<UserView> {
-    const user = await this.findUser(username);
-    if (!user) throw new NotFoundError(`User ${isLookupName(username) ? username : '(invalid name)'} does not exist.`);
-    validatePassword(newPassword, 'password');
-    const now = this.now();
-    await this.db.transaction(async (tx) => {
-      await tx.nativeUpdate(UserEntity, { id: user.id }, { passwordHash: await hashPassword(newPassword, this.scryptParams), updatedAt: now });
-      await tx.nativeUpdate(SessionEntity, { userId: user.id, endedAt: null }, { endedAt: now });
+  async resetPassword(username: string, newPassword: string, ctx: IdentityContext = {}): Promise<UserView> {
+    return this.audited('resetPassword', ctx, (u) => u?.username ?? username, async () => {
+      const user = await this.findUser(username);
+      if (!user) throw new NotFoundError(`User ${isLookupName(username) ? username : '(invalid name)'} does not exist.`);
+      validatePassword(newPassword, 'password');
+      await this.records.setPassword(user.id, await hashPassword(newPassword, this.scryptParams), this.now());
+      return toView(user);
     });
-    return toView(user);
   }
 
   /**
@@ -383,32 +412,29 @@ export class IdentityService implements IdentityProvider {
    */
   async restoreUser(input: { username: unknown; roles?: unknown; attributes?: unknown; createdAt?: unknown }): Promise<UserView> {
     const placeholder = randomBytes(16).toString('hex');
-    const created = await this.createUser({ username: input.username, password: placeholder, roles: input.roles, attributes: input.attributes });
+    const created = await this.insertUser({ username: input.username, password: placeholder, roles: input.roles, attributes: input.attributes });
     const createdAt = typeof input.createdAt === 'string' && !Number.isNaN(Date.parse(input.createdAt)) ? new Date(input.createdAt) : created.createdAt;
-    await this.db.em().nativeUpdate(UserEntity, { id: created.id }, { passwordHash: NO_PASSWORD, createdAt });
+    await this.records.updateUser(created.id, { passwordHash: NO_PASSWORD, createdAt });
     return { ...created, createdAt };
   }
 
   /** Sets a password directly (admin bootstrap). */
   async ensureAdmin(password: string): Promise<boolean> {
     validatePassword(password, 'TESSERA_ADMIN_PASSWORD');
-    const em = this.db.em();
-    const existing = await em.find(UserEntity, {});
+    const existing = await this.records.listUsers();
     if (existing.some((u) => u.roles.includes('admin'))) return false;
     // "Admin" from before names were folded is the same user as "admin": promote it rather than clash with it.
     const u = existing.find((x) => x.username === 'admin') ?? existing.find((x) => foldUsername(x.username) === 'admin');
     if (u) {
-      await em.nativeUpdate(UserEntity, { id: u.id }, { roles: [...new Set([...u.roles, 'admin'])], passwordHash: await hashPassword(password, this.scryptParams), updatedAt: this.now() });
+      await this.records.updateUser(u.id, { roles: [...new Set([...u.roles, 'admin'])], passwordHash: await hashPassword(password, this.scryptParams), updatedAt: this.now() });
       return true;
     }
-    await this.createUser({ username: 'admin', password, roles: ['admin'], attributes: {} });
+    await this.insertUser({ username: 'admin', password, roles: ['admin'], attributes: {} });
     return true;
   }
 
   async purgeExpired(): Promise<void> {
     const now = this.now();
-    const em = this.db.em();
-    await em.nativeDelete(SessionEntity, { $or: [{ expiresAt: { $lt: now } }, { endedAt: { $ne: null } }] });
-    await em.nativeDelete(AuthFailureEntity, { windowStart: { $lt: new Date(now.getTime() - this.opts.authWindowSeconds * 1000) } });
+    await this.records.purge(now, new Date(now.getTime() - this.opts.authWindowSeconds * 1000));
   }
 }

@@ -8,6 +8,7 @@ import { DB_KINDS, TEST_MASTER_KEY, freshDatabase, startServer, ADMIN_PASSWORD }
 import { Database, parseDatabaseUrl } from '../../src/persistence/database.js';
 import { MIGRATIONS } from '../../src/persistence/migrations/index.js';
 import { IdentityService } from '../../src/identity/identity.service.js';
+import { DbIdentityRecords } from '../../src/persistence/identity-records.js';
 import { startTessera } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
@@ -116,7 +117,7 @@ for (const kind of DB_KINDS) {
       const db = await Database.open(fresh.url);
       try {
         await db.migrate();
-        const identity = new IdentityService(db, { sessionTtlSeconds: 60, authMaxFailures: 3, authWindowSeconds: 60, scrypt: { logN: 10, r: 8, p: 1 } });
+        const identity = new IdentityService(new DbIdentityRecords(db), { sessionTtlSeconds: 60, authMaxFailures: 3, authWindowSeconds: 60, scrypt: { logN: 10, r: 8, p: 1 } });
         await identity.createUser({ username: 'admin2', password: 'right-password', roles: ['admin'] });
         for (let i = 0; i < 3; i++) await assert.rejects(identity.login('admin2', 'wrong-password', '10.0.0.66'), { code: 'UNAUTHENTICATED' });
         await assert.rejects(identity.login('admin2', 'right-password', '10.0.0.66'), { code: 'RATE_LIMITED' });
@@ -131,7 +132,7 @@ for (const kind of DB_KINDS) {
         await assert.rejects(identity.login('ghost', 'x-password', '10.0.0.3'), { code: 'RATE_LIMITED' });
         // Expired sessions are refused and purged.
         const s = await identity.login('admin2', 'right-password', '10.0.0.4');
-        const later = new IdentityService(db, { sessionTtlSeconds: 60, authMaxFailures: 3, authWindowSeconds: 60, now: () => new Date(Date.now() + 61_000) });
+        const later = new IdentityService(new DbIdentityRecords(db), { sessionTtlSeconds: 60, authMaxFailures: 3, authWindowSeconds: 60, now: () => new Date(Date.now() + 61_000) });
         assert.equal(await later.authenticate(s.session.token), null);
         await later.purgeExpired();
         assert.equal(await identity.authenticate(s.session.token), null);

@@ -11,6 +11,7 @@ import type { Caller } from '../../../src/engine/types.js';
 import { Database } from '../../../src/persistence/database.js';
 import { m0001Initial } from '../../../src/persistence/migrations/0001-initial.js';
 import { IdentityService, LOGIN_FAILED_MESSAGE } from '../../../src/identity/identity.service.js';
+import { DbIdentityRecords } from '../../../src/persistence/identity-records.js';
 import { hashPassword, verifyPassword } from '../../../src/identity/password.js';
 import { foldUsername, hasControlCharacters } from '../../../src/identity/text.js';
 import { DB_KINDS, freshDatabase } from '../../support/server.js';
@@ -96,9 +97,9 @@ for (const kind of DB_KINDS) {
       cleanup = fresh.cleanup;
       db = await Database.open(fresh.url);
       await db.withStartupLock(() => db.migrate());
-      identity = new IdentityService(db, opts);
+      identity = new IdentityService(new DbIdentityRecords(db), opts);
       counted = countingDatabase(db);
-      countedIdentity = new IdentityService(counted.db, opts);
+      countedIdentity = new IdentityService(new DbIdentityRecords(counted.db), opts);
     });
     after(async () => {
       await db?.close();
@@ -253,7 +254,7 @@ for (const kind of DB_KINDS) {
       const keys = Object.fromEntries(((await knex('users').select('username', 'username_key')) as Array<{ username: string; username_key: string | null }>).map((r) => [r.username, r.username_key]));
       assert.deepEqual(keys, { Alice: 'alice', alice: null, bob: 'bob' });
 
-      const identity = new IdentityService(db, { sessionTtlSeconds: 600, authMaxFailures: 100, authWindowSeconds: 600, scrypt: FAST });
+      const identity = new IdentityService(new DbIdentityRecords(db), { sessionTtlSeconds: 600, authMaxFailures: 100, authWindowSeconds: 600, scrypt: FAST });
       assert.equal((await identity.login('alice', PASSWORD, ADDRESS)).session.user.username, 'alice', 'the exact name first');
       assert.equal((await identity.login('Alice', PASSWORD, ADDRESS)).session.user.username, 'Alice');
       assert.equal((await identity.login('ALICE', PASSWORD, ADDRESS)).session.user.username, 'Alice', 'then the folded one');
