@@ -88,6 +88,11 @@ export interface Saml2Config {
   envelope?: Saml2Envelope;
   /** Absent in configurations stored before it existed: DEFAULT_METADATA. */
   metadata?: Saml2MetadataSettings;
+  /**
+   * HOLDER_OF_KEY: when set, the confirmation certificate must be one of these PEM certificates or be issued by
+   * one of them (x509/certificate.ts checkHolderOfKeyTrust); unset, any acceptable certificate will do.
+   */
+  holderOfKeyTrust?: string[];
 }
 
 export const DEFAULT_METADATA: Readonly<Saml2MetadataSettings> = Object.freeze({ sign: false, validitySeconds: 7 * 86400, cacheDurationSeconds: 3600 });
@@ -214,7 +219,7 @@ function parseSaml2(v: unknown, plugins: StatementPluginLookup): Saml2Config {
       'issuer', 'spEntityId', 'spAcsUrl', 'nameIdFormat', 'attributeMap', 'lifetimeSeconds', 'signAssertion',
       'signatureAlgorithm', 'signingKeyId', 'encryptAssertion', 'encryptNameId', 'encryptAttributes',
       'dataEncryptionAlgorithm', 'keyTransportAlgorithm', 'spEncryptionCertificate', 'plugins', 'spMetadataXml',
-      'envelope', 'metadata',
+      'envelope', 'metadata', 'holderOfKeyTrust',
     ],
     field,
   );
@@ -288,6 +293,14 @@ function parseSaml2(v: unknown, plugins: StatementPluginLookup): Saml2Config {
   };
   if (spAcsUrl !== undefined) out.spAcsUrl = spAcsUrl;
   if (signingKeyId !== undefined) out.signingKeyId = signingKeyId;
+  const hokTrust = get(s, 'holderOfKeyTrust');
+  if (!absent(hokTrust)) {
+    const f = `${field}.holderOfKeyTrust`;
+    if (!Array.isArray(hokTrust)) fail(f, 'must be a list of PEM certificates.');
+    if (hokTrust.length > 32) fail(f, 'must hold at most 32 certificates.');
+    // An empty list is no restriction, and is stored as none.
+    if (hokTrust.length > 0) out.holderOfKeyTrust = hokTrust.map((c, i) => certificate(c, `${f}[${i}]`).pem);
+  }
   if (spEncryptionCertificate !== undefined) out.spEncryptionCertificate = spEncryptionCertificate;
   return out;
 }
@@ -321,6 +334,11 @@ const SAML2_FIELDS = {
   dataEncryptionAlgorithm: { type: 'String', description: `xmlenc block cipher URI: ${Object.keys(DATA_ENCRYPTION_ALGORITHMS).join(', ')}. Default aes256-gcm.` },
   keyTransportAlgorithm: { type: 'String', description: `xmlenc key transport URI: ${KEY_TRANSPORT_ALGORITHMS.join(', ')}.` },
   spEncryptionCertificate: { type: 'String', description: 'The SP\'s PEM encryption certificate (RSA, at least 2048 bits); required when an encrypt flag is set.' },
+  holderOfKeyTrust: {
+    type: { list: 'String' },
+    description:
+      'HOLDER_OF_KEY: PEM certificates (at most 32) that restrict the confirmation certificate to one of them or to one they issued. Unset or empty: any parsable certificate valid now with an acceptable key (RSA ≥ 2048, P-256/P-384, Ed25519).',
+  },
 } as const;
 
 const envelopeFields = {

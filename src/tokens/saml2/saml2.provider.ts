@@ -162,7 +162,7 @@ async function issue(deps: Saml2ProviderDeps, subject: VerifiedSubject, output: 
     if (given === undefined || given === null || given === '') {
       throw new BadUserInputError('HOLDER_OF_KEY needs a proof certificate', 'output.proofCertificate');
     }
-    proofCertificateDer = parseHolderOfKeyCertificate(given, ctx.now);
+    proofCertificateDer = parseHolderOfKeyCertificate(given, ctx.now, { trustAnchors: config.holderOfKeyTrust });
   } else if (method === 'SENDER_VOUCHES' && !ctx.request.caller && !ctx.actor) {
     // API.md §2: the sender who vouches must be authenticated, and is recorded as the sender.
     throw new UnauthenticatedError(
