@@ -94,7 +94,7 @@ export interface Core {
 export async function openCore(config: Config, opts: CoreOptions = {}): Promise<Core> {
   const log = opts.log ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
-  const db = await Database.open(config.databaseUrl);
+  const db = await Database.open(config.databaseUrl, { log });
   try {
     const masterKey = resolveMasterKey(config, db, log);
     const version = new ConfigVersion(db);

@@ -170,14 +170,65 @@ export function isTesseraError(e: unknown): e is TesseraError {
   return e instanceof TesseraError;
 }
 
+/**
+ * Faults: thrown values that are not TesseraErrors but that a caller must see as something better than
+ * INTERNAL — a database that does not answer, a full disk, a read-only file. A classifier looks at a value (and
+ * the engine walks its `cause` chain) and returns the TesseraError it stands for, or undefined when it does not
+ * know it. The persistence layer registers the database classifiers (persistence/faults.ts); a plugin with a
+ * dependency of its own may register one too. Classifiers must be cheap and must never throw.
+ */
+export type FaultClassifier = (e: unknown) => TesseraError | undefined;
+
+const CLASSIFIERS: FaultClassifier[] = [];
+
+export function registerFaultClassifier(c: FaultClassifier): void {
+  if (!CLASSIFIERS.includes(c)) CLASSIFIERS.push(c);
+}
+
+/** The value and what it wraps: `cause` chains, MikroORM's `previous`, GraphQL's `originalError`, AggregateError. */
+function* causes(e: unknown): Generator<unknown> {
+  const seen = new Set<unknown>();
+  const stack: unknown[] = [e];
+  while (stack.length > 0 && seen.size < 16) {
+    const cur = stack.shift();
+    if (cur === null || cur === undefined || seen.has(cur)) continue;
+    seen.add(cur);
+    yield cur;
+    if (typeof cur !== 'object') continue;
+    const o = cur as { cause?: unknown; previous?: unknown; originalError?: unknown; errors?: unknown };
+    stack.push(o.cause, o.previous, o.originalError);
+    if (Array.isArray(o.errors)) stack.push(...o.errors.slice(0, 4));
+  }
+}
+
+/**
+ * What any thrown value means to a client: a TesseraError as it is (the first one found along its causes),
+ * a classified fault as its TesseraError, anything else undefined (INTERNAL, masked).
+ */
+export function asTesseraError(e: unknown): TesseraError | undefined {
+  if (e instanceof TesseraError) return e;
+  for (const cur of causes(e)) {
+    if (cur instanceof TesseraError) return cur;
+    for (const c of CLASSIFIERS) {
+      try {
+        const te = c(cur);
+        if (te) return te;
+      } catch {
+        /* a classifier never decides by throwing */
+      }
+    }
+  }
+  return undefined;
+}
+
 /** The message a client may see for any thrown value. */
 export function publicMessage(e: unknown): string {
-  if (e instanceof TesseraError && e.code !== 'INTERNAL') return e.message;
-  return INTERNAL_MESSAGE;
+  const te = asTesseraError(e);
+  return te && te.code !== 'INTERNAL' ? te.message : INTERNAL_MESSAGE;
 }
 
 export function publicCode(e: unknown): ErrorCode {
-  return e instanceof TesseraError ? e.code : 'INTERNAL';
+  return asTesseraError(e)?.code ?? 'INTERNAL';
 }
 
 /** Plugin- or peer-supplied text shown to clients: length-capped, control characters removed. */

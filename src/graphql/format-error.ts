@@ -4,7 +4,7 @@
  * INTERNAL with a generic message, logged here with its detail.
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { INTERNAL_MESSAGE, TesseraError } from '../engine/errors.js';
+import { asTesseraError, INTERNAL_MESSAGE, TesseraError } from '../engine/errors.js';
 import { describeError, type Logger } from '../log.js';
 
 const REQUEST_ERROR_CODES = new Set([
@@ -18,12 +18,23 @@ const REQUEST_ERROR_CODES = new Set([
 ]);
 
 function findTesseraError(e: unknown): TesseraError | undefined {
-  let cur: unknown = e;
-  for (let i = 0; i < 5 && cur; i++) {
-    if (cur instanceof TesseraError) return cur;
-    cur = (cur as { originalError?: unknown }).originalError;
+  // A TesseraError along the wrapping chain, or a classified fault (a database that does not answer).
+  return asTesseraError(e);
+}
+
+let lastFault = 0;
+let folded = 0;
+
+/** A database fault behind an UNAVAILABLE answer, at warn, at most once a second. */
+function logFault(log: Logger, cause: unknown): void {
+  const now = Date.now();
+  if (now - lastFault < 1000) {
+    folded++;
+    return;
   }
-  return undefined;
+  log.warn('unavailable', { ...describeError(cause), door: 'graphql', ...(folded ? { alsoUnavailableSinceLastLine: folded } : {}) });
+  lastFault = now;
+  folded = 0;
 }
 
 export function makeFormatError(log: Logger) {
@@ -34,6 +45,7 @@ export function makeFormatError(log: Logger) {
       const extensions: Record<string, unknown> = { code: te.code };
       if (te.field) extensions.field = te.field;
       if (te.retryAfter !== undefined) extensions.retryAfter = te.retryAfter;
+      if (te.code === 'UNAVAILABLE') logFault(log, te.cause ?? error);
       return { ...base, message: te.message, extensions };
     }
     const original = error instanceof GraphQLError ? error.originalError : undefined;

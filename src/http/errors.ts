@@ -3,7 +3,8 @@
  * token endpoint (RFC 6749 §5.2 JSON), from the one table in engine/errors.ts. Anything that is not a public
  * TesseraError is masked as INTERNAL; its cause is handed back for the server log, never sent.
  */
-import { ERROR_TABLE, INTERNAL_MESSAGE, TesseraError, type ErrorCode, type OAuthErrorCode } from '../engine/errors.js';
+import { describeError, type Logger } from '../log.js';
+import { asTesseraError, ERROR_TABLE, INTERNAL_MESSAGE, TesseraError, type ErrorCode, type OAuthErrorCode } from '../engine/errors.js';
 
 export const NO_STORE = { 'Cache-Control': 'no-store' } as const;
 
@@ -13,6 +14,8 @@ export interface HttpAnswer {
   headers: Record<string, string>;
   /** The unmasked cause of a 500, for the HTTP layer to log; never sent to the client. */
   internalError?: unknown;
+  /** The cause of a 503 (a database fault), for the HTTP layer to log at warn; never sent to the client. */
+  faultCause?: unknown;
 }
 
 /** PingAM's error body (API.md §2): `code` is always the HTTP status of the answer. */
@@ -39,16 +42,19 @@ export function restErrorBody(code: ErrorCode, message: string): Record<string, 
 }
 
 /** PingAM's CREST answer for any thrown value. */
-export function restError(err: unknown): HttpAnswer {
-  if (err instanceof TesseraError && err.code !== 'INTERNAL') {
+export function restError(thrown: unknown): HttpAnswer {
+  const err = asTesseraError(thrown);
+  if (err && err.code !== 'INTERNAL') {
     const { status, reason } = ERROR_TABLE[err.code];
     const headers: Record<string, string> = { ...NO_STORE };
     const after = retryAfter(err);
     if (after) headers['Retry-After'] = after;
-    return { status, headers, body: amErrorBody(status, reason, err.message, err.code, err.field) };
+    const answer: HttpAnswer = { status, headers, body: amErrorBody(status, reason, err.message, err.code, err.field) };
+    if (err.code === 'UNAVAILABLE') answer.faultCause = err.cause ?? thrown;
+    return answer;
   }
   const { status, reason } = ERROR_TABLE.INTERNAL;
-  return { status, headers: { ...NO_STORE }, body: amErrorBody(status, reason, INTERNAL_MESSAGE, 'INTERNAL'), internalError: err };
+  return { status, headers: { ...NO_STORE }, body: amErrorBody(status, reason, INTERNAL_MESSAGE, 'INTERNAL'), internalError: thrown };
 }
 
 /**
@@ -56,9 +62,10 @@ export function restError(err: unknown): HttpAnswer {
  * with `WWW-Authenticate: Basic` when the client authenticated with the Authorization header, RFC 6749 §5.2),
  * `temporarily_unavailable` (503) and `server_error` (500). `Cache-Control: no-store` as on every token answer.
  */
-export function oauthError(err: unknown, opts: { basicAuth?: boolean } = {}): HttpAnswer {
+export function oauthError(thrown: unknown, opts: { basicAuth?: boolean } = {}): HttpAnswer {
   const headers: Record<string, string> = { ...NO_STORE, Pragma: 'no-cache' };
-  if (err instanceof TesseraError && err.code !== 'INTERNAL') {
+  const err = asTesseraError(thrown);
+  if (err && err.code !== 'INTERNAL') {
     const error: OAuthErrorCode = err.oauthError ?? ERROR_TABLE[err.code].oauth;
     const status = error === 'invalid_client' ? 401 : error === 'temporarily_unavailable' ? (err.code === 'RATE_LIMITED' ? 429 : 503) : 400;
     if (error === 'invalid_client' && opts.basicAuth) headers['WWW-Authenticate'] = 'Basic realm="tessera", charset="UTF-8"';
@@ -66,7 +73,31 @@ export function oauthError(err: unknown, opts: { basicAuth?: boolean } = {}): Ht
     if (after) headers['Retry-After'] = after;
     // RFC 6749 §5.2: error_description is printable ASCII without " and \ (quotes become ').
     const description = err.message.replace(/"/g, "'").replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, ' ');
-    return { status, headers, body: { error, error_description: description } };
+    const answer: HttpAnswer = { status, headers, body: { error, error_description: description } };
+    if (err.code === 'UNAVAILABLE') answer.faultCause = err.cause ?? thrown;
+    return answer;
   }
-  return { status: 500, headers, body: { error: 'server_error', error_description: INTERNAL_MESSAGE }, internalError: err };
+  return { status: 500, headers, body: { error: 'server_error', error_description: INTERNAL_MESSAGE }, internalError: thrown };
+}
+
+/** Fault lines per door: at most one a second while a database is down, with how many were folded into it. */
+const faultLog = new Map<string, { last: number; folded: number }>();
+
+/**
+ * Logs what an answer holds for operators: the masked cause of a 500 at error, the cause of a 503 at warn (at
+ * most once a second per door, so an outage under load does not flood the log).
+ */
+export function logAnswer(log: Logger, answer: HttpAnswer, door: string): void {
+  if (answer.internalError !== undefined) log.error('internal error', { ...describeError(answer.internalError), door });
+  if (answer.faultCause === undefined) return;
+  const now = Date.now();
+  const state = faultLog.get(door) ?? { last: 0, folded: 0 };
+  faultLog.set(door, state);
+  if (now - state.last < 1000) {
+    state.folded++;
+    return;
+  }
+  log.warn('unavailable', { ...describeError(answer.faultCause), door, ...(state.folded ? { alsoUnavailableSinceLastLine: state.folded } : {}) });
+  state.last = now;
+  state.folded = 0;
 }

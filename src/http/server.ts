@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { INTERNAL_MESSAGE, TesseraError } from '../engine/errors.js';
+import { INTERNAL_MESSAGE } from '../engine/errors.js';
 import { describeError } from '../log.js';
 import type { Services } from '../services.js';
 import { createAmAuthDoor } from './doors/am-auth.door.js';
@@ -17,7 +17,7 @@ import { createMetadataDoor } from './doors/metadata.door.js';
 import { consoleDoor, graphiqlDoor, rootDoor } from './doors/pages.door.js';
 import { createRestStsDoor } from './doors/rest-sts.door.js';
 import { createTokenDoor } from './doors/token.door.js';
-import { restErrorBody } from './errors.js';
+import { logAnswer, restError, restErrorBody } from './errors.js';
 import { sendJson, type Door } from './kit.js';
 
 export { clientAddress, MAX_BODY_BYTES } from './kit.js';
@@ -60,8 +60,10 @@ export async function createHttpApp(services: Services): Promise<HttpApp> {
       }
     }
     (answered ?? Promise.resolve(sendJson(res, 404, restErrorBody('NOT_FOUND', 'No such endpoint.')))).catch((e: unknown) => {
-      if (e instanceof TesseraError && e.code !== 'INTERNAL') {
-        sendJson(res, e.status, restErrorBody(e.code, e.message));
+      const answer = restError(e);
+      if (answer.status !== 500) {
+        logAnswer(log, answer, doorName);
+        if (!res.headersSent) sendJson(res, answer.status, answer.body, answer.headers);
         return;
       }
       log.error('internal error', { ...describeError(e), path: req.url?.slice(0, 200) });

@@ -8,8 +8,11 @@ import type { EntityManager } from '@mikro-orm/core';
 import { MikroORM as SqliteORM } from '@mikro-orm/sqlite';
 import { MikroORM as PgORM } from '@mikro-orm/postgresql';
 import type { Knex } from '@mikro-orm/knex';
+import type { Logger } from '../log.js';
 import { ALL_SCHEMAS } from './entities.js';
 import { MIGRATIONS } from './migrations/index.js';
+// Registers the database fault classifier: a database that does not answer is UNAVAILABLE to every door.
+import './faults.js';
 
 export type Dialect = 'sqlite' | 'postgresql';
 
@@ -53,6 +56,11 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
   throw new DatabaseConfigError('TESSERA_DATABASE_URL must be sqlite:<path>, sqlite::memory: or postgresql://…');
 }
 
+/** PostgreSQL: how long to wait for a new connection, for a free one from the pool, and for a query's answer. */
+export const PG_CONNECT_TIMEOUT_MS = 3_000;
+export const PG_ACQUIRE_TIMEOUT_MS = 3_000;
+export const PG_QUERY_TIMEOUT_MS = 30_000;
+
 export class Database {
   private constructor(
     readonly orm: SqliteORM | PgORM,
@@ -60,7 +68,17 @@ export class Database {
     readonly target: DatabaseTarget,
   ) {}
 
-  static async open(url: string): Promise<Database> {
+  /**
+   * `log` receives the driver's own warnings (knex reports a dropped PostgreSQL connection this way) as
+   * structured lines instead of bare text on standard error.
+   */
+  static async open(url: string, opts: { log?: Pick<Logger, 'warn' | 'debug'> } = {}): Promise<Database> {
+    const knexLog = {
+      warn: (m: unknown) => (opts.log ? opts.log.warn('database driver', { detail: String(m).slice(0, 300) }) : undefined),
+      error: (m: unknown) => (opts.log ? opts.log.warn('database driver', { detail: String(m).slice(0, 300) }) : undefined),
+      deprecate: (m: unknown) => opts.log?.debug('database driver', { detail: String(m).slice(0, 300) }),
+      debug: () => {},
+    };
     const target = parseDatabaseUrl(url);
     if (target.dialect === 'sqlite') {
       if (target.location !== ':memory:') mkdirSync(dirname(target.location), { recursive: true });
@@ -103,9 +121,21 @@ export class Database {
       entities: ALL_SCHEMAS,
       allowGlobalContext: false,
       debug: false,
-      pool: { min: 1, max: 10 },
-      // Tables stay unqualified; the search path picks the schema (a fresh one per test run, for instance).
-      driverOptions: target.schema ? { searchPath: [target.schema] } : {},
+      // Fail fast when the server is down or unreachable (the caller gets UNAVAILABLE, persistence/faults.ts)
+      // instead of queueing for a minute: a new connection or a free one from the pool within a few seconds.
+      pool: { min: 1, max: 10, acquireTimeoutMillis: PG_ACQUIRE_TIMEOUT_MS, createTimeoutMillis: PG_CONNECT_TIMEOUT_MS, propagateCreateError: true },
+      driverOptions: {
+        // Tables stay unqualified; the search path picks the schema (a fresh one per test run, for instance).
+        ...(target.schema ? { searchPath: [target.schema] } : {}),
+        log: knexLog,
+        // The pg client's own options (merged into knex's connection settings).
+        connection: {
+          connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
+          // A server that stops answering mid-query (a partition, not a clean stop) frees the caller too.
+          query_timeout: PG_QUERY_TIMEOUT_MS,
+          keepAlive: true,
+        },
+      },
     });
     return new Database(orm, 'postgresql', target);
   }

@@ -6,9 +6,11 @@
  * at a fraction of the round trips.
  *
  * If a batch fails, each of its units is written again in a transaction of its own, so one bad row fails only
- * its own caller, never the other callers who happened to share the batch.
+ * its own caller, never the other callers who happened to share the batch — unless the database itself is the
+ * fault (persistence/faults.ts), when every unit of the batch fails at once.
  */
 import type { Knex } from '@mikro-orm/knex';
+import { publicCode } from '../engine/errors.js';
 import type { Database } from './database.js';
 
 export type Table = 'issued_tokens' | 'audit_events';
@@ -76,8 +78,10 @@ export class WriteBatcher {
       for (const p of batch) p.resolve();
       return;
     } catch (e) {
-      if (batch.length === 1) {
-        batch[0].reject(e);
+      // One unit, or a database that does not answer (down, full, read-only): every unit fails alike, at once,
+      // rather than after one more attempt each.
+      if (batch.length === 1 || publicCode(e) === 'UNAVAILABLE') {
+        for (const p of batch) p.reject(e);
         return;
       }
     }
@@ -114,9 +118,21 @@ export class WriteBatcher {
         const ctes = rest.map((s, i) => `w${i} as (${s.sql})`).join(', ');
         await this.db.knex().raw(`with ${ctes} ${first.sql}`, [...rest.flatMap((s) => s.values), ...first.values]);
       } else {
-        await this.db.knex().transaction(async (trx) => {
-          for (const s of statements) await trx.raw(s.sql, s.values);
-        });
+        // SQLite ends a transaction itself on some errors (SQLITE_FULL, SQLITE_IOERR), and knex's ROLLBACK then
+        // fails with "no transaction is active": the caller must see the statement's error, not the rollback's.
+        let failure: unknown;
+        try {
+          await this.db.knex().transaction(async (trx) => {
+            try {
+              for (const s of statements) await trx.raw(s.sql, s.values);
+            } catch (e) {
+              failure = e;
+              throw e;
+            }
+          });
+        } catch (e) {
+          throw failure ?? e;
+        }
       }
       failed = false;
     } finally {

@@ -1,8 +1,7 @@
 /** PingAM-style login and sessions over HTTP: `/json[/<realm>]/authenticate|sessions` (the logic is am-auth.ts). */
-import { describeError } from '../../log.js';
 import type { Services } from '../../services.js';
 import { amJsonRoute, handleAmAuthenticate, handleAmSessions } from '../am-auth.js';
-import type { HttpAnswer } from '../errors.js';
+import { logAnswer, type HttpAnswer } from '../errors.js';
 import { authenticate, badSessionMessage, BodyError, clientAddress, methodNotAllowed, readBody, sendJson, type Door } from '../kit.js';
 import { rawBodyResponse } from '../rest-sts.js';
 
@@ -16,7 +15,7 @@ export function createAmAuthDoor(services: Services): Door {
     },
     async handle(req, res, url, params) {
       const write = (r: HttpAnswer): void => {
-        if (r.internalError) services.log.error('internal error', { ...describeError(r.internalError), door: 'am-auth' });
+        logAnswer(services.log, r, 'am-auth');
         sendJson(res, r.status, r.body, r.headers);
       };
       if (req.method !== 'POST') {

@@ -1,6 +1,6 @@
 /** PingAM's publish service over HTTP: `/sts-publish/rest[/<realm path>/<instance>]` (the mapping is am-publish.ts). */
-import { describeError } from '../../log.js';
 import type { Services } from '../../services.js';
+import { logAnswer } from '../errors.js';
 import { handleAmPublish } from '../am-publish.js';
 import { authenticate, badSessionMessage, clientAddress, readJsonBody, sendJson, type Door } from '../kit.js';
 
@@ -30,7 +30,7 @@ export function createAmPublishDoor(services: Services): Door {
         clientAddress: clientAddress(req),
         services,
       });
-      if (r.internalError) services.log.error('internal error', { ...describeError(r.internalError), door: 'am-publish' });
+      logAnswer(services.log, r, 'am-publish');
       sendJson(res, r.status, r.body, r.headers);
     },
   };

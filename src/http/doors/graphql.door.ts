@@ -8,6 +8,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import type { GqlContext } from '../../graphql/context.js';
 import { makeFormatError } from '../../graphql/format-error.js';
 import { graphqlLimitOptions } from '../../graphql/limits.js';
+import { contextFault, unavailablePlugin } from '../../graphql/unavailable.js';
 import { buildTesseraSchema, LIMITS } from '../../graphql/schema.js';
 import type { Services } from '../../services.js';
 import { authenticate, badSessionMessage as badSessionText, BodyError, clientAddress, mediaType, readBody, send, sendJson, type Door } from '../kit.js';
@@ -25,7 +26,7 @@ export async function createGraphqlDoor(services: Services): Promise<Door & { ap
     formatError: makeFormatError(log),
     // Apollo's landing pages load from a CDN; GraphiQL at /graphiql is served locally instead. HTTP caching
     // hints mean nothing for an STS (every answer is no-store), and computing them wraps every field resolver.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), unavailablePlugin<GqlContext>()],
     logger: { debug: () => {}, info: () => {}, warn: (m) => log.warn(String(m)), error: (m) => log.error(String(m)) },
   });
   await apollo.start();
@@ -82,7 +83,7 @@ export async function createGraphqlDoor(services: Services): Promise<Door & { ap
     const result = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method, headers, search: url.search, body },
       context: async () => {
-        const auth = await authenticate(services, req);
+        const auth = await authenticate(services, req).catch(contextFault);
         const badSessionMessage = auth.badSession ? badSessionText(auth, config.amCookieName) : undefined;
         return { services, caller: auth.caller, badBearer: auth.badSession, badSessionMessage, clientAddress: clientAddress(req), headers: req.headers };
       },

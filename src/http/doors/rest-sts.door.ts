@@ -3,11 +3,10 @@
  * rest-sts.ts). As in PingAM, the path is the instance's realm followed by its name; no realm path (or `root`)
  * is the root realm, so `/rest-sts/<instance>` serves root-realm instances only (the engine checks the realm).
  */
-import { describeError } from '../../log.js';
 import { realmFromSegments, realmName } from '../../engine/realm.js';
 import type { RequestContext } from '../../engine/types.js';
 import type { Services } from '../../services.js';
-import { restErrorBody } from '../errors.js';
+import { logAnswer, restErrorBody } from '../errors.js';
 import { authenticate, badSessionMessage, clientAddress, methodNotAllowed, readJsonBody, sendJson, type Door } from '../kit.js';
 import { handleRestSts } from '../rest-sts.js';
 
@@ -35,7 +34,7 @@ export function createRestStsDoor(services: Services): Door {
       const actions = url.searchParams.getAll('_action');
       const action = actions.length === 0 ? null : actions.length === 1 ? actions[0]! : actions;
       const r = await handleRestSts({ instanceName: params.instance!, action, body, rawBodyError, request, engine: services.engine, registry: services.registry });
-      if (r.internalError) services.log.error('internal error', { ...describeError(r.internalError), door: 'rest' });
+      logAnswer(services.log, r, 'rest');
       sendJson(res, r.status, r.body, r.headers ?? {});
     },
   };

@@ -1,6 +1,6 @@
 /** The RFC 8693 token endpoint over HTTP: `POST /sts/<instance>/token` and `POST /token` (token-exchange.ts maps). */
-import { describeError } from '../../log.js';
 import type { Services } from '../../services.js';
+import { logAnswer } from '../errors.js';
 import { BodyError, clientAddress, mediaType, readBody, sendJson, type Door } from '../kit.js';
 import { handleTokenRequest } from '../token-exchange.js';
 
@@ -41,7 +41,7 @@ export function createTokenDoor(services: Services): Door {
         clientAddress: clientAddress(req),
         headers: req.headers,
       });
-      if (answer.internalError) services.log.error('internal error', { ...describeError(answer.internalError), door: 'oauth' });
+      logAnswer(services.log, answer, 'oauth');
       sendJson(res, answer.status, answer.body, answer.headers);
     },
   };
