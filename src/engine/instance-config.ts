@@ -192,6 +192,7 @@ export interface InstanceEndpoints {
   jwks: string;
   openidConfiguration: string;
   samlMetadata: string;
+  samlSpMetadata: string;
 }
 
 /** The REST STS path of an instance: `/rest-sts/<realm path>/<name>`, as PingAM builds it (engine/realm.ts). */
@@ -208,5 +209,6 @@ export function instanceEndpoints(publicUrl: string, name: string, realm?: strin
     jwks: `${base}/sts/${n}/jwks.json`,
     openidConfiguration: `${base}/sts/${n}/.well-known/openid-configuration`,
     samlMetadata: `${base}/sts/${n}/saml-metadata.xml`,
+    samlSpMetadata: `${base}/sts/${n}/saml-sp-metadata.xml`,
   };
 }

@@ -195,6 +195,8 @@ export interface KindMetadata {
   discovery?(ctx: MetadataContext): Promise<Record<string, unknown> | null>;
   /** /sts/<instance>/saml-metadata.xml, for the kind that issues SAML. */
   samlMetadata?(ctx: MetadataContext): Promise<string | null>;
+  /** /sts/<instance>/saml-sp-metadata.xml: the SP that partner IdPs send assertions to, for the kind that reads SAML. */
+  samlSpMetadata?(ctx: MetadataContext): Promise<string | null>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -71,6 +71,7 @@ export class EndpointsType {
   @Field(() => String, { description: 'The JWK Set that verifies the instance\'s JWTs.' }) jwks!: string;
   @Field(() => String, { description: 'The OpenID Connect discovery document.' }) openidConfiguration!: string;
   @Field(() => String, { description: 'The SAML 2.0 IdP metadata.' }) samlMetadata!: string;
+  @Field(() => String, { description: 'The SAML 2.0 SP metadata partner IdPs configure to send assertions to (SAML2 input; 404 without saml2Trust).' }) samlSpMetadata!: string;
 }
 
 // -------------------------------------------------------------------------------------------- plugins

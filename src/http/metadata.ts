@@ -51,6 +51,13 @@ export async function metadataRoute(services: Services, name: string, what: stri
     if (docs.length === 0) return notFound(`Instance ${name} issues no OpenID Connect tokens.`);
     return json(200, mergeDiscovery(docs));
   }
+  if (what === 'saml-sp-metadata.xml') {
+    for (const m of sources) {
+      const xml = await m.samlSpMetadata?.(ctx);
+      if (xml) return { status: 200, body: xml, type: 'application/samlmetadata+xml; charset=utf-8' };
+    }
+    return notFound(`Instance ${name} trusts no SAML 2.0 identity providers (saml2Trust).`);
+  }
   for (const m of sources) {
     const xml = await m.samlMetadata?.(ctx);
     if (xml) return { status: 200, body: xml, type: 'application/samlmetadata+xml; charset=utf-8' };

@@ -64,6 +64,7 @@ for (const db of DB_KINDS) {
     let restUrl: string;
     let docs: Pysaml2Batch;
     let metadataXml: string;
+    let spMdPath: string;
 
     const jwks = () => `${s.url}/sts/${NAME}/jwks.json`;
     const issuer = () => `${s.url}/sts/${NAME}`;
@@ -120,6 +121,9 @@ for (const db of DB_KINDS) {
       const mdPath = join(ws.dir, `tessera-${db}-metadata.xml`);
       writeFileSync(mdPath, await (await fetch(`${s.url}/sts/${NAME}/saml-metadata.xml`)).text());
       const toInstance = (data_alg: string) => ({ metadata: mdPath, entity_id: TESSERA_IDP, data_alg });
+      // The SP metadata a partner IdP is configured with: pysaml2 finds the key to encrypt to in it.
+      spMdPath = join(ws.dir, `tessera-${db}-sp-metadata.xml`);
+      writeFileSync(spMdPath, await (await fetch(`${s.url}/sts/${NAME}/saml-sp-metadata.xml`)).text());
       // Every pysaml2 document the tests below present, made by one process.
       docs = new Pysaml2Batch()
         .add('bare', idp.spec())
@@ -139,7 +143,9 @@ for (const db of DB_KINDS) {
         .add('response-signed-tamper', idp.spec({ name_id: 'rudy@partner.example', response: { sign_only: true } }))
         .add('response-unsigned', idp.spec({ name_id: 'rex@partner.example', sign: null, response: {} }))
         .add('for-rotation-2', idp.spec({ name_id: 'rob@partner.example' }))
-        .add('sha512', idp.spec({ sign: idp.signer({ sign_alg: URI.rsaSha512, digest_alg: URI.sha512 }) }));
+        .add('sha512', idp.spec({ sign: idp.signer({ sign_alg: URI.rsaSha512, digest_alg: URI.sha512 }) }))
+        .add('enc-to-sp', idp.spec({ name_id: 'spencer@partner.example', encrypt: { metadata: spMdPath, entity_id: SP_AUDIENCE, data_alg: URI.aes256Cbc }, response: { destination: restUrl } }))
+        .validateMetadata('tessera-sp-md-schema', spMdPath);
       for (const [i, recipient] of [`${s.url}/sts/${NAME}/token`, `${s.url}/token`, restUrl, EXTRA_RECIPIENT, null].entries()) {
         docs.add(`recipient-${i}`, idp.spec({ recipient }));
       }
@@ -250,12 +256,39 @@ for (const db of DB_KINDS) {
       );
     });
 
+    test('the SP metadata partners configure: the audience as entityID, the REST door and extra recipients as consumer services, the encryption key; pysaml2 reads it and encrypts to it', async () => {
+      const res = await fetch(`${s.url}/sts/${NAME}/saml-sp-metadata.xml`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /^application\/samlmetadata\+xml/);
+      const md = parseXml(await res.text());
+      assert.equal(md.documentElement.localName, 'EntityDescriptor', 'both partners address one audience: one SP');
+      assert.equal(md.documentElement.getAttribute('entityID'), SP_AUDIENCE);
+      assert.ok(md.documentElement.getAttribute('validUntil'));
+      const sp = els(md, NS.md, 'SPSSODescriptor')[0]!;
+      assert.equal(sp.getAttribute('WantAssertionsSigned'), 'true');
+      assert.deepEqual(
+        els(sp, NS.md, 'AssertionConsumerService').map((a) => [a.getAttribute('Binding'), a.getAttribute('Location')]),
+        [
+          ['urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST', restUrl],
+          ['urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST', EXTRA_RECIPIENT],
+        ],
+      );
+      const enc = els(sp, NS.md, 'KeyDescriptor').find((k) => k.getAttribute('use') === 'encryption')!;
+      assert.equal(els(enc, NS.ds, 'X509Certificate')[0]!.textContent!.replace(/\s+/g, ''), encCertPem.replace(/-----[^-]+-----|\s+/g, ''));
+      assert.equal(docs.get('tessera-sp-md-schema'), 'valid');
+      const t = await gql(docs.get('enc-to-sp')!, { type: 'OPENIDCONNECT' });
+      assert.equal((await pyjwtVerify(jwks(), t.token, RP, issuer())).sub, 'spencer@partner.example');
+    });
+
     test('the instance metadata publishes the encryption certificate only while it trusts partners', async () => {
       const name = `${NAME}-out-only`;
       const r = await s.gql(PUBLISH, { i: { name, transforms: [{ input: 'USERNAME', output: 'SAML2' }], saml2: { issuer: 'https://tessera.example/other', spEntityId: OTHER_SP } } }, s.adminToken);
       assert.equal(r.errors, undefined, JSON.stringify(r.errors));
       const md = await (await fetch(`${s.url}/sts/${name}/saml-metadata.xml`)).text();
       assert.doesNotMatch(md, /use="encryption"/);
+      const sp = await fetch(`${s.url}/sts/${name}/saml-sp-metadata.xml`);
+      assert.equal(sp.status, 404);
+      assert.equal(((await sp.json()) as { detail: { code: string } }).detail.code, 'NOT_FOUND');
       assert.match(await (await fetch(`${s.url}/sts/${NAME}/saml-metadata.xml`)).text(), /use="encryption"/);
     });
 

@@ -7,7 +7,7 @@ export function createMetadataDoor(services: Services): Door {
   return {
     name: 'metadata',
     match(path) {
-      const m = /^\/sts\/([a-z0-9][a-z0-9-]{0,62})\/(jwks\.json|\.well-known\/openid-configuration|saml-metadata\.xml)$/.exec(path);
+      const m = /^\/sts\/([a-z0-9][a-z0-9-]{0,62})\/(jwks\.json|\.well-known\/openid-configuration|saml-metadata\.xml|saml-sp-metadata\.xml)$/.exec(path);
       return m ? { instance: m[1]!, what: m[2]! } : null;
     },
     async handle(req, res, _url, params) {

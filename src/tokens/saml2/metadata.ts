@@ -40,16 +40,58 @@ function cleanDer(text: string): string {
   return der;
 }
 
+/** The certificate partners encrypt to, with the algorithms they may use, preferred first (what decrypt.ts reads). */
+function encryptionKeyDescriptor(certDer: string): string {
+  return (
+    `<md:KeyDescriptor use="encryption"><ds:KeyInfo xmlns:ds="${NS.ds}">${x509DataXml(cleanDer(certDer))}</ds:KeyInfo>` +
+    // SAML metadata 2.4.1.1: EncryptionMethod elements name the algorithms the partner may encrypt with.
+    [...Object.keys(DATA_ENCRYPTION_ALGORITHMS), ...KEY_TRANSPORT_ALGORITHMS].map((uri) => `<md:EncryptionMethod${attrs({ Algorithm: uri })}></md:EncryptionMethod>`).join('') +
+    `</md:KeyDescriptor>`
+  );
+}
+
+/** One service provider Tessera plays for partner IdPs (SAML2 input): the audience they address, where they post. */
+export interface SpEntity {
+  entityId: string;
+  /** AssertionConsumerService locations (HTTP-POST), the first the default. */
+  acs: string[];
+}
+
+export interface SpMetadataOptions {
+  encryptionCertDer: string;
+  validUntil: Date;
+  cacheDurationSeconds: number;
+}
+
+/**
+ * SP metadata (SAML metadata 2.4.4) for the partners an instance trusts: one EntityDescriptor per audience it
+ * accepts (an EntitiesDescriptor around them when there are several), each an SPSSODescriptor with the
+ * certificate to encrypt assertions to, and the AssertionConsumerService (HTTP-POST) where assertions are
+ * presented. WantAssertionsSigned: Tessera takes an assertion only when it or the Response around it is signed.
+ */
+export function buildSpMetadata(entities: SpEntity[], opts: SpMetadataOptions): string {
+  if (entities.length === 0) throw new Error('SP metadata needs at least one entity');
+  const times = { cacheDuration: `PT${opts.cacheDurationSeconds}S`, validUntil: xsDateTime(opts.validUntil) };
+  const descriptor = (e: SpEntity, root: boolean) =>
+    `<md:EntityDescriptor${root ? ` xmlns:md="${NS.md}"` : ''}${attrs({ ...(root ? times : {}), entityID: e.entityId })}>` +
+    `<md:SPSSODescriptor${attrs({ AuthnRequestsSigned: 'false', WantAssertionsSigned: 'true', protocolSupportEnumeration: SAML20_PROTOCOL })}>` +
+    encryptionKeyDescriptor(opts.encryptionCertDer) +
+    // Schema order within SPSSODescriptor: KeyDescriptor*, NameIDFormat*, AssertionConsumerService+.
+    e.acs
+      .map((location, i) => `<md:AssertionConsumerService${attrs({ Binding: BINDING_HTTP_POST, Location: location, index: String(i), isDefault: i === 0 ? 'true' : undefined })}></md:AssertionConsumerService>`)
+      .join('') +
+    `</md:SPSSODescriptor></md:EntityDescriptor>`;
+  if (entities.length === 1) return descriptor(entities[0]!, true);
+  return `<md:EntitiesDescriptor xmlns:md="${NS.md}"${attrs(times)}>${entities.map((e) => descriptor(e, false)).join('')}</md:EntitiesDescriptor>`;
+}
+
 export function buildIdpMetadata(config: Saml2Config, signingCertDer: string, opts: IdpMetadataOptions = {}): string {
   const ders = [cleanDer(signingCertDer), ...(opts.additionalSigningCertsDer ?? []).map(cleanDer)];
   const keyDescriptors = [...new Set(ders)]
     .map((der) => `<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="${NS.ds}">${x509DataXml(der)}</ds:KeyInfo></md:KeyDescriptor>`)
     .join('') +
     (opts.encryptionCertDer
-      ? `<md:KeyDescriptor use="encryption"><ds:KeyInfo xmlns:ds="${NS.ds}">${x509DataXml(cleanDer(opts.encryptionCertDer))}</ds:KeyInfo>` +
-        // SAML metadata 2.4.1.1: the algorithms the partner may encrypt with, preferred first (what decrypt.ts reads).
-        [...Object.keys(DATA_ENCRYPTION_ALGORITHMS), ...KEY_TRANSPORT_ALGORITHMS].map((uri) => `<md:EncryptionMethod${attrs({ Algorithm: uri })}></md:EncryptionMethod>`).join('') +
-        `</md:KeyDescriptor>`
+      ? encryptionKeyDescriptor(opts.encryptionCertDer)
       : '');
   // Schema order within IDPSSODescriptor: KeyDescriptor*, NameIDFormat*, SingleSignOnService+.
   let sso = '';

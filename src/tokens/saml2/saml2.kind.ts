@@ -8,7 +8,8 @@ import type { KindMetadata, MetadataContext, TokenKind } from '../../engine/kind
 import type { KeyProvider, ReplayStore } from '../../engine/types.js';
 import type { Saml2StatementPlugin } from '../../plugins/types.js';
 import { idpMetadataDocument } from './idp-metadata.js';
-import { saml2Of, saml2Section, type StatementPluginLookup } from './saml2.config.js';
+import { buildSpMetadata } from './metadata.js';
+import { DEFAULT_METADATA, saml2Of, saml2Section, type StatementPluginLookup } from './saml2.config.js';
 import { createSaml2Provider } from './saml2.provider.js';
 import { saml2TrustOf, saml2TrustSection } from './saml2-trust.config.js';
 import { createSaml2Validator, decryptionKey } from './saml2.validator.js';
@@ -36,6 +37,27 @@ function metadata(deps: Saml2KindDeps): KindMetadata {
       // Partners encrypt assertions for SAML2 input to the decryption key (SAML metadata 2.4.1.1 use="encryption").
       const encryption = saml2TrustOf(instance.config).length > 0 ? (await decryptionKey(deps.keys, instance)).certificateDer : undefined;
       return idpMetadataDocument(saml2, key, others, `${publicUrl}${restStsPath(instance.config.name, instance.config.realm)}`, new Date(), encryption);
+    },
+    async samlSpMetadata({ instance, publicUrl }: MetadataContext) {
+      const trust = saml2TrustOf(instance.config);
+      if (trust.length === 0) return null;
+      const rest = `${publicUrl}${restStsPath(instance.config.name, instance.config.realm)}`;
+      // One SP per audience the partners address; assertions are presented at the REST door, and the extra
+      // Recipients an entry accepts are listed as further consumer services.
+      const byAudience = new Map<string, string[]>();
+      for (const t of trust) {
+        for (const a of t.audience) {
+          const acs = byAudience.get(a) ?? [rest];
+          for (const r of t.recipients ?? []) if (!acs.includes(r)) acs.push(r);
+          byAudience.set(a, acs);
+        }
+      }
+      const settings = saml2Of(instance.config)?.metadata ?? DEFAULT_METADATA;
+      const at = Math.floor(Date.now() / 1000) * 1000;
+      return buildSpMetadata(
+        [...byAudience].map(([entityId, acs]) => ({ entityId, acs })),
+        { encryptionCertDer: (await decryptionKey(deps.keys, instance)).certificateDer, validUntil: new Date(at + settings.validitySeconds * 1000), cacheDurationSeconds: settings.cacheDurationSeconds },
+      );
     },
   };
 }
