@@ -2,8 +2,9 @@
  * RFC 8693 with two client implementations no one here wrote (API.md §7): oauth4webapi (its discovery,
  * client authentication, genericTokenEndpointRequest and processGenericTokenEndpointResponse, and its RFC 9068
  * resource-server check validateJwtAccessToken) and Python's Authlib (OAuth2Session with Basic, body and
- * RFC 7523 private_key_jwt authentication, and its JOSE verification). ID tokens and access tokens go in, access
- * tokens, ID tokens and SAML assertions come out, with and without an actor; each JWT is also verified by PyJWT
+ * RFC 7523 private_key_jwt authentication, and its JOSE verification). ID tokens, access tokens and SAML
+ * assertions from a pysaml2 partner IdP go in, access tokens, ID tokens and SAML assertions come out, with and
+ * without an actor; each JWT is also verified by PyJWT
  * and each SAML assertion by xmlsec1 and xmllint. On SQLite and PostgreSQL.
  */
 import assert from 'node:assert/strict';
@@ -19,10 +20,14 @@ import { makeIssuer, type TestIssuer } from '../support/oidc.js';
 import { metadataCert } from '../support/saml-api.js';
 import { xmllintAssertion, xmlsecVerify } from '../support/saml.js';
 import { clientKey, createClient, GRANT, TT, type RegisteredClient } from '../support/token-exchange.js';
+import { OpensslWorkspace } from '../support/openssl.js';
+import { PartnerIdp, Pysaml2Batch } from '../support/saml-partner.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const AUTHLIB_SCRIPT = [join(here, '..', 'support', 'authlib_exchange.py'), join(here, '..', '..', '..', 'test', 'support', 'authlib_exchange.py')].find((p) => existsSync(p))!;
 const SP = 'https://sp.partner.example/saml';
+/** The audience the partner IdP addresses its assertions to (Tessera as its SP). */
+const TESSERA_SP = 'https://tessera.example/sp';
 
 interface AuthlibAnswer {
   status: number;
@@ -57,6 +62,11 @@ for (const db of DB_KINDS) {
     let jwtClient: RegisteredClient;
     let key: ReturnType<typeof clientKey>;
     let idpCert: string;
+    let ws: OpensslWorkspace;
+    let partner: PartnerIdp;
+    /** pysaml2's assertions, each presented once (their IDs are single use), as RFC 8693 saml2 tokens. */
+    let saml: Pysaml2Batch;
+    const samlToken = (name: string) => Buffer.from(saml.get(name), 'utf8').toString('base64url');
     const insecure = { [oauth.allowInsecureRequests]: true };
 
     const idToken = (sub = 'alice', extra: Record<string, unknown> = {}) => idp.sign(idp.claims('tessera', { sub, ...extra }));
@@ -66,13 +76,20 @@ for (const db of DB_KINDS) {
       idp = makeIssuer({ alg: 'ES256' });
       inst = uniqueName('clients');
       issuer = `${s.url}/sts/${inst}`;
+      ws = new OpensslWorkspace();
+      // A bearer Recipient at the instance's token endpoint, where the assertion is presented.
+      partner = new PartnerIdp(ws, 'https://idp.partner.example/saml2', { audience: TESSERA_SP, recipient: `${issuer}/token` });
+      saml = new Pysaml2Batch();
+      for (const name of ['o4w-at', 'o4w-id', 'o4w-saml-actor', 'authlib-at', 'authlib-saml']) saml.add(name, partner.spec({ name_id: `${name}@partner.example` }));
+      await saml.run();
       await publish(s, {
         name: inst,
-        transforms: ['OPENIDCONNECT', 'ACCESS_TOKEN'].flatMap((input) => ['ACCESS_TOKEN', 'OPENIDCONNECT', 'SAML2'].map((output) => ({ input, output }))),
+        transforms: ['OPENIDCONNECT', 'ACCESS_TOKEN', 'SAML2'].flatMap((input) => ['ACCESS_TOKEN', 'OPENIDCONNECT', 'SAML2'].map((output) => ({ input, output }))),
         oidcTrust: [
           { issuer: idp.issuer, audience: ['tessera'], jwks: idp.jwks, acceptAccessTokens: true },
           { issuer, audience: ['https://api.example/orders'], jwksUri: `${issuer}/jwks.json`, acceptAccessTokens: true },
         ],
+        saml2Trust: [{ issuer: partner.entityId, certificates: [partner.cert.pem], audience: [TESSERA_SP] }],
         oidc: { audience: ['rp-client'] },
         accessToken: { audience: ['https://api.example/orders'], lifetimeSeconds: 300 },
         saml2: { issuer: 'https://tessera.example/idp', spEntityId: SP, spAcsUrl: 'https://sp.partner.example/acs', lifetimeSeconds: 300 },
@@ -88,6 +105,7 @@ for (const db of DB_KINDS) {
     });
     after(async () => {
       await s?.destroy();
+      ws?.cleanup();
     });
 
     async function o4w(params: Record<string, string>, client: RegisteredClient = secretClient) {
@@ -146,6 +164,23 @@ for (const db of DB_KINDS) {
       assert.match(xml, /cm:sender-vouches/);
     });
 
+    test('oauth4webapi: a pysaml2 SAML assertion → access token, ID token, and SAML with an actor', async () => {
+      const at = await o4w({ subject_token: samlToken('o4w-at'), subject_token_type: TT.saml2, audience: 'https://api.example/orders' });
+      assert.equal(at.issued_token_type, TT.accessToken);
+      assert.equal((await o4wValidate(at.access_token, 'https://api.example/orders')).sub, 'o4w-at@partner.example');
+      await pyjwtVerify(`${issuer}/jwks.json`, at.access_token, 'https://api.example/orders', issuer);
+      const id = await o4w({ subject_token: samlToken('o4w-id'), subject_token_type: TT.saml2, requested_token_type: TT.idToken, audience: 'rp-client' });
+      assert.equal((await pyjwtVerify(`${issuer}/jwks.json`, id.access_token, 'rp-client', issuer)).sub, 'o4w-id@partner.example');
+      const out = await o4w({ subject_token: samlToken('o4w-saml-actor'), subject_token_type: TT.saml2, actor_token: idToken('svc-gateway'), actor_token_type: TT.idToken, requested_token_type: TT.saml2 });
+      const xml = Buffer.from(out.access_token, 'base64url').toString('utf8');
+      xmlsecVerify(xml, idpCert);
+      xmllintAssertion(xml);
+      assert.match(xml, /cm:sender-vouches/);
+      assert.match(xml, /o4w-saml-actor@partner\.example/);
+      // The assertion's ID is single use: presented again, it is refused.
+      await assert.rejects(o4w({ subject_token: samlToken('o4w-at'), subject_token_type: TT.saml2 }), (e: unknown) => e instanceof oauth.ResponseBodyError && e.error === 'invalid_grant');
+    });
+
     test('oauth4webapi sees RFC 6749 errors as errors: invalid_target, invalid_grant, invalid_client', async () => {
       await assert.rejects(o4w({ subject_token: idToken(), subject_token_type: TT.idToken, audience: 'https://evil.example' }), (e: unknown) => e instanceof oauth.ResponseBodyError && e.error === 'invalid_target' && e.status === 400);
       await assert.rejects(o4w({ subject_token: idToken().slice(0, -3) + 'AAA', subject_token_type: TT.idToken }), (e: unknown) => e instanceof oauth.ResponseBodyError && e.error === 'invalid_grant');
@@ -190,6 +225,19 @@ for (const db of DB_KINDS) {
       const refused = await authlib({ ...base, private_key_pem: wrongKey.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), params: { subject_token: idToken(), subject_token_type: TT.idToken } });
       assert.equal(refused.status, 401);
       assert.equal(refused.body.error, 'invalid_client');
+    });
+
+    test('Authlib: a pysaml2 SAML assertion → access token (verified by Authlib JOSE) and → SAML', async () => {
+      const base = { token_endpoint: as.token_endpoint, client_id: postClient.clientId, client_secret: postClient.clientSecret, auth_method: 'client_secret_post', jwks_uri: `${issuer}/jwks.json` };
+      const at = await authlib({ ...base, params: { subject_token: samlToken('authlib-at'), subject_token_type: TT.saml2 }, verify: { audience: 'https://api.example/orders', issuer } });
+      assert.equal(at.status, 200, JSON.stringify(at.body));
+      assert.equal(at.claims?.sub, 'authlib-at@partner.example');
+      const out = await authlib({ ...base, params: { subject_token: samlToken('authlib-saml'), subject_token_type: TT.saml2, requested_token_type: TT.saml2 } });
+      assert.equal(out.status, 200, JSON.stringify(out.body));
+      assert.equal(out.body.issued_token_type, TT.saml2);
+      const xml = Buffer.from(out.body.access_token, 'base64url').toString('utf8');
+      xmlsecVerify(xml, idpCert);
+      xmllintAssertion(xml);
     });
 
     test('Authlib with client_secret_basic sees the refusals as RFC 6749 errors', async () => {
