@@ -10,7 +10,9 @@
  * - plugins: the plugin names and custom token types the instances reference, and the loaded plugin files'
  *   SHA-256, so an import can say what must be installed first;
  * - issuedTokens: the records of tokens still live (hashes, never tokens), so validate and cancel keep
- *   answering for tokens issued before.
+ *   answering for tokens issued before;
+ * - oauthClients: the token endpoint's clients with their secrets' SHA-256 (never a secret), so restored
+ *   clients authenticate as before.
  *
  * Import takes an export into a database without instances or keys (e.g. new, before the first serve), checks
  * everything before writing anything, and writes through the publish service, the key store and the identity
@@ -19,6 +21,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { BadUserInputError, ConflictError, TesseraError } from '../engine/errors.js';
 import type { InstanceConfig } from '../engine/types.js';
+import { parseClientInput, type ClientRecord } from '../clients/clients.js';
 import type { KeyRecord } from '../keys/key-store.js';
 import { exportIssuedTokens, importIssuedTokens, type ExportedIssuedToken } from '../persistence/issued-export.js';
 import type { Core } from '../core.js';
@@ -51,6 +54,13 @@ export interface ExportDocument {
   users: Array<{ username: string; roles: string[]; attributes: Record<string, string | string[]>; createdAt: string }>;
   plugins: { referenced: { samlPlugins: string[]; customTokenTypes: string[] }; files: Array<{ file: string; sha256: string }> };
   issuedTokens: ExportedIssuedToken[];
+  /** Absent in exports made before clients existed. */
+  oauthClients?: ExportedClient[];
+}
+
+export interface ExportedClient extends Omit<ClientRecord, 'createdAt' | 'updatedAt'> {
+  createdAt: string;
+  updatedAt: string;
 }
 
 /** The plugin names and custom token types an instance configuration refers to. */
@@ -92,6 +102,7 @@ export async function buildExport(core: Core): Promise<ExportDocument> {
       files: core.plugins.files.map((f) => ({ file: f.file, sha256: f.sha256 })),
     },
     issuedTokens: await exportIssuedTokens(services.db, services.clock.now()),
+    oauthClients: (await services.clients.exportRecords()).map((c) => ({ ...c, createdAt: c.createdAt.toISOString(), updatedAt: c.updatedAt.toISOString() })),
   };
 }
 
@@ -130,6 +141,7 @@ function readExport(raw: unknown): ExportDocument {
     users: list(doc, 'users'),
     plugins: (doc.plugins as ExportDocument['plugins']) ?? { referenced: { samlPlugins: [], customTokenTypes: [] }, files: [] },
     issuedTokens: list(doc, 'issuedTokens'),
+    oauthClients: list(doc, 'oauthClients'),
   };
 }
 
@@ -141,6 +153,8 @@ export interface ImportSummary {
   users: string[];
   usersKept: string[];
   issuedTokens: number;
+  clients: string[];
+  clientsKept: string[];
 }
 
 export async function applyImport(core: Core, raw: unknown, opts: { replace: boolean }): Promise<ImportSummary> {
@@ -172,10 +186,21 @@ export async function applyImport(core: Core, raw: unknown, opts: { replace: boo
       throw e;
     }
   }
+  const instanceNames = new Set([...existingInstances.map((r) => r.name), ...doc.instances.map((i) => i.config.name)]);
+  for (const [n, c] of (doc.oauthClients ?? []).entries()) {
+    try {
+      parseClientInput({ clientId: c?.clientId, authMethod: c?.authMethod, instances: c?.instances, scopes: c?.scopes, roles: c?.roles, ...(c?.jwks ? { jwks: c.jwks } : {}) });
+      const missing = c.instances.filter((i) => !instanceNames.has(i));
+      if (missing.length) throw new BadUserInputError(`names instances neither here nor in the export (${missing.join(', ')}).`, 'instances');
+    } catch (e) {
+      if (e instanceof TesseraError) throw new TesseraError(e.code, `oauthClients[${n}] (${String(c?.clientId)}): ${e.message}`);
+      throw e;
+    }
+  }
   const byName = new Map(existingInstances.map((r) => [r.name, r]));
   const keyIds = new Set(existingKeys.map((k) => k.kid));
 
-  const summary: ImportSummary = { instances: [], replaced: [], keys: [], keysKept: [], users: [], usersKept: [], issuedTokens: 0 };
+  const summary: ImportSummary = { instances: [], replaced: [], keys: [], keysKept: [], users: [], usersKept: [], issuedTokens: 0, clients: [], clientsKept: [] };
   // Keys before instances: an instance may pin a signing key by kid.
   for (const k of doc.keys) {
     if (keyIds.has(k.kid)) {
@@ -203,6 +228,21 @@ export async function applyImport(core: Core, raw: unknown, opts: { replace: boo
     await services.identity.restoreUser(u);
     summary.users.push(u.username);
   }
+  // Clients after instances: each names the instances it may use.
+  const existingClients = new Set((await services.clients.exportRecords()).map((c) => c.clientId));
+  for (const [n, c] of (doc.oauthClients ?? []).entries()) {
+    if (existingClients.has(c?.clientId)) {
+      summary.clientsKept.push(c.clientId);
+      continue;
+    }
+    try {
+      await services.clients.restore({ ...c, createdAt: new Date(c.createdAt), updatedAt: new Date(c.updatedAt) }, ctx);
+    } catch (e) {
+      if (e instanceof TesseraError) throw new TesseraError(e.code, `oauthClients[${n}] (${String(c?.clientId)}): ${e.message}`);
+      throw e;
+    }
+    summary.clients.push(c.clientId);
+  }
   // Records of instances restored with their ids only: a replaced instance keeps its own id and records.
   const restoredIds = new Set(doc.instances.filter((i) => summary.instances.includes(i.config.name)).map((i) => i.id));
   const records = doc.issuedTokens.filter((r) => restoredIds.has(r.instanceId));
@@ -219,7 +259,7 @@ export async function exportCommand(args: string[], io: Io): Promise<void> {
     if (typeof p.values.output === 'string') {
       writeFileSync(p.values.output, JSON.stringify(doc, null, 2) + '\n', { mode: 0o600 });
       chmodSync(p.values.output, 0o600);
-      io.stderr.write(`exported ${doc.instances.length} instance(s), ${doc.keys.length} key(s), ${doc.users.length} user(s) and ${doc.issuedTokens.length} issued-token record(s) to ${p.values.output}\n`);
+      io.stderr.write(`exported ${doc.instances.length} instance(s), ${doc.keys.length} key(s), ${doc.users.length} user(s), ${doc.oauthClients?.length ?? 0} OAuth client(s) and ${doc.issuedTokens.length} issued-token record(s) to ${p.values.output}\n`);
     } else {
       writeJson(io, doc);
     }
@@ -240,6 +280,8 @@ export async function importCommand(args: string[], io: Io): Promise<void> {
         line('keys already present', s.keysKept) +
         line('imported users (no password yet)', s.users) +
         line('users already present', s.usersKept) +
+        line('imported OAuth clients', s.clients) +
+        line('OAuth clients already present', s.clientsKept) +
         `imported issued-token records: ${s.issuedTokens}\n` +
         (s.users.length ? `Set their passwords with: tessera admin reset-password <user>\n` : ''),
     );

@@ -264,6 +264,29 @@ export class ClientService {
     });
   }
 
+  /** Every client as stored, secret hashes included (for `tessera export`: as sensitive as the database). */
+  exportRecords(): Promise<ClientRecord[]> {
+    return this.records.list();
+  }
+
+  /**
+   * A client from an export, as it was (its secret hash, so its secret keeps working; its times). Checked like
+   * a new one; its instances must exist. Throws ConflictError when the id exists.
+   */
+  restore(record: ClientRecord, ctx: AdminContext = {}): Promise<void> {
+    return this.audited('importOAuthClient', record?.clientId, ctx, async () => {
+      const input = parseClientInput({ clientId: record.clientId, authMethod: record.authMethod, instances: record.instances, scopes: record.scopes, roles: record.roles, ...(record.jwks ? { jwks: record.jwks } : {}) });
+      await this.checkInstances(input.instances);
+      const secretHash = input.authMethod === 'private_key_jwt' ? null : record.secretHash;
+      if (secretHash !== null && !/^[0-9a-f]{64}$/.test(secretHash)) throw new BadUserInputError('must be the SHA-256 (hex) from the export, or null.', 'secretHash');
+      const createdAt = new Date(record.createdAt);
+      const updatedAt = new Date(record.updatedAt);
+      if (Number.isNaN(createdAt.getTime()) || Number.isNaN(updatedAt.getTime())) throw new BadUserInputError('must be ISO 8601 times from the export.', 'createdAt');
+      await this.records.insert({ ...input, secretHash, createdAt, updatedAt });
+      await this.changed();
+    });
+  }
+
   /** A new secret, shown once; the old one stops working at once. */
   rotateSecret(clientId: string, ctx: AdminContext = {}): Promise<{ client: ClientView; clientSecret: string }> {
     return this.audited('rotateOAuthClientSecret', clientId, ctx, async () => {

@@ -173,6 +173,24 @@ export function cliSuite(db: DbKind, opts: { usage: boolean }): void {
         });
         assert.equal(issued.status, 200, JSON.stringify(issued.body));
         const idToken = issued.body.issued_token as string;
+        const created = await s.gql(
+          'mutation($i: OAuthClientInput!) { createOAuthClient(input: $i) { clientSecret } }',
+          { i: { clientId: `backup-client-${target}`, authMethod: 'client_secret_basic', instances: [`exp-${target}`], scopes: ['orders.read'], roles: ['gateway'] } },
+          s.adminToken,
+        );
+        assert.equal(created.errors, undefined, JSON.stringify(created.errors));
+        const clientSecret = created.data.createOAuthClient.clientSecret as string;
+        /** The token endpoint's answer to this client: 401 invalid_client when its secret is not taken. */
+        const tokenEndpoint = async (server: TestServer, secret: string) => {
+          const r = await fetch(`${server.url}/sts/exp-${target}/token`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`backup-client-${target}:${secret}`).toString('base64')}` },
+            body: new URLSearchParams({ grant_type: 'urn:ietf:params:oauth:grant-type:token-exchange', subject_token: idToken, subject_token_type: 'urn:ietf:params:oauth:token-type:id_token' }),
+          });
+          return [r.status, ((await r.json()) as { error: string }).error];
+        };
+        const authenticated = await tokenEndpoint(s, clientSecret);
+        assert.notDeepEqual(authenticated, [401, 'invalid_client'], 'the client authenticates before the export');
 
         const file = join(dir, `${db}-to-${target}.json`);
         const exp = await tessera(['export', '--output', file], env);
@@ -181,6 +199,9 @@ export function cliSuite(db: DbKind, opts: { usage: boolean }): void {
         const doc = JSON.parse(readFileSync(file, 'utf8'));
         assert.ok(doc.users.every((u: Record<string, unknown>) => !('password' in u) && !('passwordHash' in u)), 'no passwords');
         assert.ok(doc.keys.every((k: { sealedPrivateKey: string }) => !k.sealedPrivateKey.includes('PRIVATE KEY')), 'private keys stay sealed');
+        const exportedClient = doc.oauthClients.find((c: { clientId: string }) => c.clientId === `backup-client-${target}`);
+        assert.match(exportedClient.secretHash, /^[0-9a-f]{64}$/);
+        assert.ok(!JSON.stringify(doc).includes(clientSecret), 'no client secret, only its hash');
         const stdout = await tessera(['export'], env);
         assert.equal(JSON.parse(stdout.stdout).instances.length, doc.instances.length, 'standard output holds the same export');
 
@@ -191,6 +212,7 @@ export function cliSuite(db: DbKind, opts: { usage: boolean }): void {
           const imp = await tessera(['import', file], targetEnv);
           assert.equal(imp.code, 0, imp.stderr);
           assert.match(imp.stdout, /imported instances: .*exp-/);
+          assert.match(imp.stdout, new RegExp(`imported OAuth clients: .*backup-client-${target}`));
           assert.match(imp.stdout, /tessera admin reset-password/);
           const twice = await tessera(['import', file], targetEnv);
           assert.equal(twice.code, 1);
@@ -212,6 +234,10 @@ export function cliSuite(db: DbKind, opts: { usage: boolean }): void {
             before.users.map((u: { username: string }) => u.username).sort(),
           );
 
+          const clients = '{ oauthClients { clientId authMethod instances scopes roles hasSecret createdAt } }';
+          assert.deepEqual(pick(await t.gql(clients, {}, t.adminToken)), pick(await s.gql(clients, {}, s.adminToken)), 'same OAuth clients');
+          assert.deepEqual(await tokenEndpoint(t, clientSecret), authenticated, 'the restored client authenticates with its old secret');
+          assert.deepEqual(await tokenEndpoint(t, 'tcs_not-the-secret'), [401, 'invalid_client']);
           const valid = await t.rest(`exp-${target}`, 'validate', { validated_token_state: { token_type: 'OPENIDCONNECT', oidc_id_token: idToken } });
           assert.deepEqual(valid.body, { token_valid: true }, 'the record came along: validate still says valid');
           const jwks = await (await fetch(`${t.url}/sts/exp-${target}/jwks.json`)).json();

@@ -618,6 +618,7 @@ test('instanceEndpoints builds the per-instance URLs', () => {
     jwks: 'https://sts.example.com/sts/my-sp/jwks.json',
     openidConfiguration: 'https://sts.example.com/sts/my-sp/.well-known/openid-configuration',
     samlMetadata: 'https://sts.example.com/sts/my-sp/saml-metadata.xml',
+    samlSpMetadata: 'https://sts.example.com/sts/my-sp/saml-sp-metadata.xml',
   };
   assert.deepEqual(instanceEndpoints('https://sts.example.com', 'my-sp'), expected);
   assert.deepEqual(instanceEndpoints('https://sts.example.com/', 'my-sp'), expected);
