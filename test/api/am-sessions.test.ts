@@ -174,6 +174,24 @@ for (const db of DB_KINDS) {
       assert.equal(me.data?.me?.username, 'admin');
     });
 
+    test('a session in the cookie is ended only by a JSON request: a cross-site form cannot log the user out', async () => {
+      const token = await amLogin(s, 'carol', PASSWORD);
+      for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x']) {
+        const form = await amFetch(s, 'POST', '/json/sessions?_action=logout', '', { ...amCookie(token), 'content-type': type });
+        assertAmError(form, 415, 'BAD_USER_INPUT');
+        assert.match(form.body.message, /iPlanetDirectoryPro cookie is ended only by a request with Content-Type: application\/json/);
+      }
+      const bare = await fetch(`${s.url}/json/sessions?_action=logout`, { method: 'POST', headers: amCookie(token) });
+      assert.equal(bare.status, 415, 'no content type at all');
+      assert.deepEqual((await amFetch(s, 'POST', '/json/sessions?_action=validate', {}, amHeader(token))).body, { valid: true, uid: 'carol', realm: '/' });
+      // The header (which a form cannot set) needs no content type; the cookie with JSON ends the session.
+      const other = await amLogin(s, 'carol', PASSWORD);
+      const viaHeader = await fetch(`${s.url}/json/sessions?_action=logout`, { method: 'POST', headers: amHeader(other) });
+      assert.equal(viaHeader.status, 200);
+      assert.equal((await amFetch(s, 'POST', '/json/sessions?_action=logout', {}, amCookie(token))).status, 200);
+      assert.deepEqual((await amFetch(s, 'POST', '/json/sessions?_action=validate', {}, amHeader(token))).body, { valid: false });
+    });
+
     test('sessions: a missing or unknown _action is 400 naming it', async () => {
       assertAmError(await amFetch(s, 'POST', '/json/sessions', {}), 400, 'BAD_USER_INPUT', '_action');
       assertAmError(await amFetch(s, 'POST', '/json/sessions?_action=getSessionInfo', {}), 400, 'BAD_USER_INPUT', '_action');

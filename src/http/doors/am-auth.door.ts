@@ -1,8 +1,8 @@
 /** PingAM-style login and sessions over HTTP: `/json[/<realm>]/authenticate|sessions` (the logic is am-auth.ts). */
 import type { Services } from '../../services.js';
 import { amJsonRoute, handleAmAuthenticate, handleAmSessions } from '../am-auth.js';
-import { logAnswer, type HttpAnswer } from '../errors.js';
-import { authenticate, badSessionMessage, BodyError, clientAddress, methodNotAllowed, readBody, sendJson, type Door } from '../kit.js';
+import { amErrorBody, logAnswer, NO_STORE, type HttpAnswer } from '../errors.js';
+import { authenticate, badSessionMessage, BodyError, clientAddress, mediaType, methodNotAllowed, readBody, sendJson, type Door } from '../kit.js';
 import { rawBodyResponse } from '../rest-sts.js';
 
 export function createAmAuthDoor(services: Services): Door {
@@ -38,6 +38,18 @@ export function createAmAuthDoor(services: Services): Door {
       }
       const auth = await authenticate(services, req);
       const actions = url.searchParams.getAll('_action');
+      // A browser sends the cookie with any cross-site form POST; a form cannot send a JSON content type without
+      // a CORS preflight. So a session presented in the cookie is ended only by a JSON request — as AM's own
+      // clients send it (`Content-Type: application/json`) — and a hostile page cannot log the user out.
+      const type = mediaType(req);
+      if (auth.source === 'am-cookie' && actions.includes('logout') && type !== 'application/json' && !type.endsWith('+json')) {
+        write({
+          status: 415,
+          headers: { ...NO_STORE },
+          body: amErrorBody(415, 'Unsupported Media Type', `A session sent in the ${cookieName} cookie is ended only by a request with Content-Type: application/json (or send it in the ${cookieName} header).`, 'BAD_USER_INPUT'),
+        });
+        return;
+      }
       write(
         await handleAmSessions({
           realm: params.realm!,
