@@ -256,6 +256,22 @@ for (const db of DB_KINDS) {
       );
     });
 
+    test('an EncryptedID (SAML core 2.2.4) made by xmlsec1 for the instance: the NameID is read after the signature is checked', async () => {
+      const signed = (certPem: string) =>
+        xmlsecSignedAssertion({ issuer: ecIdp.entityId, nameId: 'hidden@partner.example', audience: SP_AUDIENCE, keyPath: ecIdp.cert.keyPath, certPath: ecIdp.cert.certPath, signAlg: URI.ecdsaSha256, encryptNameId: { certPem } });
+      const xml = signed(encCertPem);
+      assert.match(xml, /<saml:EncryptedID><xenc:EncryptedData/);
+      assert.doesNotMatch(xml, /hidden@partner\.example/, 'the NameID is not in clear');
+      const t = await gql(xml, { type: 'OPENIDCONNECT' });
+      assert.equal(t.subject, 'hidden@partner.example');
+      assert.equal((await pyjwtVerify(jwks(), t.token, RP, issuer())).sub, 'hidden@partner.example');
+      // Encrypted to another key: refused, saying why.
+      const other = ws.selfSigned({ cn: 'someone else', newkey: NEWKEY.rsa2048 });
+      const r = await s.gql(TRANSLATE, { n: NAME, in: gqlIn(signed(other.pem)), out: { type: 'OPENIDCONNECT' } });
+      assert.equal(r.errors?.[0]?.extensions?.code, 'INVALID_TOKEN');
+      assert.match(r.errors![0]!.message, /EncryptedID cannot be read/);
+    });
+
     test('the SP metadata partners configure: the audience as entityID, the REST door and extra recipients as consumer services, the encryption key; pysaml2 reads it and encrypts to it', async () => {
       const res = await fetch(`${s.url}/sts/${NAME}/saml-sp-metadata.xml`);
       assert.equal(res.status, 200);

@@ -222,6 +222,11 @@ export function xmlsecSignedAssertion(p: {
   issuerAttributes?: string;
   /** Elements written inside Conditions after the AudienceRestriction. */
   extraConditions?: string;
+  /**
+   * SAML core 2.2.4: the NameID encrypted by `xmlsec1 --encrypt` into an EncryptedID for `certPem` (the
+   * instance's encryption certificate) before the assertion is signed, as an IdP that hides the subject does.
+   */
+  encryptNameId?: { certPem: string; dataAlg?: string };
 }): string {
   const now = p.now ?? Date.now();
   const id = p.id ?? newId();
@@ -237,13 +242,34 @@ export function xmlsecSignedAssertion(p: {
     `<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>` +
     `<ds:DigestMethod Algorithm="${p.digestAlg ?? URI.sha256}"/><ds:DigestValue></ds:DigestValue></ds:Reference>` +
     `</ds:SignedInfo><ds:SignatureValue></ds:SignatureValue><ds:KeyInfo><ds:X509Data></ds:X509Data></ds:KeyInfo></ds:Signature>` +
-    `<saml:Subject><saml:NameID>${esc(p.nameId)}</saml:NameID>` +
+    `<saml:Subject>${p.encryptNameId ? `<saml:EncryptedID><saml:NameID Format="${URI.emailFormat}">${esc(p.nameId)}</saml:NameID></saml:EncryptedID>` : `<saml:NameID>${esc(p.nameId)}</saml:NameID>`}` +
     `<saml:SubjectConfirmation Method="${URI.bearer}"><saml:SubjectConfirmationData NotOnOrAfter="${xsTime(now + 300_000)}"/></saml:SubjectConfirmation></saml:Subject>` +
     `<saml:Conditions NotBefore="${xsTime(now - 60_000)}" NotOnOrAfter="${xsTime(now + 300_000)}"><saml:AudienceRestriction><saml:Audience>${esc(p.audience)}</saml:Audience></saml:AudienceRestriction>${p.extraConditions ?? ''}</saml:Conditions>` +
     `<saml:AuthnStatement AuthnInstant="${xsTime(now - 30_000)}"><saml:AuthnContext><saml:AuthnContextClassRef>${URI.passwordProtectedTransport}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
     `</saml:Assertion>`;
-  return withTemp({ 't.xml': template }, (dir) =>
-    xmlsec(['--sign', '--privkey-pem', `${p.keyPath},${p.certPath}`, '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion', join(dir, 't.xml')]),
+  return withTemp({ 't.xml': template }, (dir) => {
+    if (p.encryptNameId) {
+      const dataAlg = p.encryptNameId.dataAlg ?? URI.aes256Cbc;
+      writeFileSync(join(dir, 'enc.crt'), p.encryptNameId.certPem);
+      writeFileSync(join(dir, 'tmpl.xml'), encryptedDataTemplate(dataAlg));
+      const encrypted = xmlsec([
+        '--encrypt', '--pubkey-cert-pem', join(dir, 'enc.crt'), '--session-key', dataAlg === URI.aes128Cbc ? 'aes-128' : 'aes-256',
+        '--xml-data', join(dir, 't.xml'), '--node-xpath', "//*[local-name()='EncryptedID']/*[local-name()='NameID']", join(dir, 'tmpl.xml'),
+      ]);
+      writeFileSync(join(dir, 't.xml'), encrypted);
+    }
+    return xmlsec(['--sign', '--privkey-pem', `${p.keyPath},${p.certPath}`, '--id-attr:ID', 'urn:oasis:names:tc:SAML:2.0:assertion:Assertion', join(dir, 't.xml')]);
+  });
+}
+
+/** The xenc:EncryptedData template xmlsec1 fills: `dataAlg` content, the key wrapped with rsa-oaep-mgf1p in KeyInfo. */
+function encryptedDataTemplate(dataAlg: string): string {
+  return (
+    `<xenc:EncryptedData xmlns:xenc="${XMLNS.xenc}" xmlns:ds="${XMLNS.ds}" Type="http://www.w3.org/2001/04/xmlenc#Element">` +
+    `<xenc:EncryptionMethod Algorithm="${dataAlg}"/>` +
+    `<ds:KeyInfo><xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"/>` +
+    `<xenc:CipherData><xenc:CipherValue/></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>` +
+    `<xenc:CipherData><xenc:CipherValue/></xenc:CipherData></xenc:EncryptedData>`
   );
 }
 
@@ -255,12 +281,7 @@ export function xmlsecSignedAssertion(p: {
 export function xmlsecEncryptedAssertion(signedAssertion: string, certPem: string, dataAlg: string = URI.aes256Gcm): string {
   const assertion = standaloneAssertion(signedAssertion);
   const doc = `<saml:EncryptedAssertion xmlns:saml="${XMLNS.saml}">${assertion}</saml:EncryptedAssertion>`;
-  const template =
-    `<xenc:EncryptedData xmlns:xenc="${XMLNS.xenc}" xmlns:ds="${XMLNS.ds}" Type="http://www.w3.org/2001/04/xmlenc#Element">` +
-    `<xenc:EncryptionMethod Algorithm="${dataAlg}"/>` +
-    `<ds:KeyInfo><xenc:EncryptedKey><xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"/>` +
-    `<xenc:CipherData><xenc:CipherValue/></xenc:CipherData></xenc:EncryptedKey></ds:KeyInfo>` +
-    `<xenc:CipherData><xenc:CipherValue/></xenc:CipherData></xenc:EncryptedData>`;
+  const template = encryptedDataTemplate(dataAlg);
   const sessionKey = dataAlg === URI.aes128Cbc ? 'aes-128' : 'aes-256';
   return withTemp({ 'doc.xml': doc, 'tmpl.xml': template, 'enc.crt': certPem }, (dir) =>
     xmlsec([

@@ -156,6 +156,35 @@ async function decryptAssertion(encrypted: Element, deps: Saml2ValidatorDeps, ct
   return { xml: wrapped, assertion: childElements(parseStrict(wrapped).documentElement!)[0]! };
 }
 
+/**
+ * SAML core 2.2.4: the NameID inside an EncryptedID, decrypted with the instance's keys (as an
+ * EncryptedAssertion is) after the assertion's signature was verified over the EncryptedID as sent. The plaintext
+ * must be exactly one saml:NameID.
+ */
+async function decryptNameId(encrypted: Element, deps: Saml2ValidatorDeps, ctx: ValidatorContext): Promise<Element> {
+  let plaintext: string | undefined;
+  let failure: DecryptionError | undefined;
+  for (const key of await decryptionKeys(deps.keys, ctx.instance)) {
+    try {
+      plaintext = decryptElement(encrypted, key.privateKey);
+      break;
+    } catch (e) {
+      if (!(e instanceof DecryptionError)) throw e;
+      failure ??= e;
+    }
+  }
+  if (plaintext === undefined) throw new InvalidTokenError(`The EncryptedID cannot be read: ${failure?.message ?? 'no key of this instance decrypts it'}.`);
+  const doc = parseToken(`<${DECRYPTED}${inScopeNamespaces(encrypted)}>${plaintext}</${DECRYPTED}>`, 'The decrypted NameID');
+  const root = doc.documentElement!;
+  const elements = childElements(root);
+  let strayText = false;
+  for (let c = root.firstChild; c; c = c.nextSibling) if (c.nodeType !== 1 && (c.nodeType !== 3 || /\S/.test((c as CharacterData).data))) strayText = true;
+  if (elements.length !== 1 || !isElement(elements[0], NS.saml, 'NameID') || strayText || childElements(elements[0]!).length > 0) {
+    throw new InvalidTokenError('The EncryptedID does not hold exactly one saml:NameID.');
+  }
+  return elements[0]!;
+}
+
 /** The trust entry for the issuer a document claims (unsigned: it only selects the entry whose keys must verify). */
 function trustFor(ctx: ValidatorContext, claimed: string): Saml2TrustConfig {
   const trust = saml2TrustOf(ctx.instance.config).find((t) => claimed !== '' && t.issuer === claimed);
@@ -306,8 +335,11 @@ export function createSaml2Validator(deps: Saml2ValidatorDeps): KindValidator {
       }
 
       const subject = one(a, 'Subject');
-      const nameIdEl = subject && one(subject, 'NameID');
-      if (!nameIdEl) throw new InvalidTokenError('The SAML assertion has no Subject NameID (an EncryptedID is not read).');
+      const plainNameId = subject && one(subject, 'NameID');
+      const encryptedId = subject && one(subject, 'EncryptedID');
+      if (plainNameId && encryptedId) throw new InvalidTokenError('The SAML assertion Subject holds both a NameID and an EncryptedID.');
+      const nameIdEl = plainNameId ?? (encryptedId ? await decryptNameId(encryptedId, deps, ctx) : undefined);
+      if (!nameIdEl) throw new InvalidTokenError('The SAML assertion has no Subject NameID or EncryptedID.');
       // The NameID exactly as signed: no trimming, so " admin" can never become "admin".
       const name = textOf(nameIdEl);
       if (!name || name.length > 512 || /[\u0000-\u001f\u007f-\u009f]/.test(name) || name.trim() !== name) {
