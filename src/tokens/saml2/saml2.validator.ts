@@ -108,22 +108,37 @@ function inScopeNamespaces(el: Element): string {
 const DECRYPTED = 'tessera-decrypted';
 
 /**
- * The plaintext of an EncryptedAssertion, placed where it was encrypted: XML Encryption serialises the element
- * without the namespace declarations it inherits (xmlenc-core1 4.3.3: the decryptor parses it in the context of
- * the EncryptedData's parent), so it is parsed inside a wrapper carrying those declarations. The wrapper must then
- * hold exactly one saml:Assertion and nothing else.
+ * The plaintext of an EncryptedAssertion or EncryptedID, placed where it was encrypted: XML Encryption serialises
+ * the element without the namespace declarations it inherits (xmlenc-core1 4.3.3: the decryptor parses it in the
+ * context of the EncryptedData's parent), so it is parsed inside a wrapper carrying those declarations. The
+ * wrapper must then hold exactly one saml:<local> and nothing else. Returns the wrapped document's text.
  */
-function decryptedDocument(encrypted: Element, plaintext: string): string {
+function decryptedDocument(encrypted: Element, plaintext: string, local: 'Assertion' | 'NameID'): string {
   const wrapped = `<${DECRYPTED}${inScopeNamespaces(encrypted)}>${plaintext}</${DECRYPTED}>`;
-  const doc = parseToken(wrapped, 'The decrypted assertion');
+  const label = local === 'Assertion' ? 'The decrypted assertion' : 'The decrypted NameID';
+  const doc = parseToken(wrapped, label);
   const root = doc.documentElement!;
   const elements = childElements(root);
   let strayText = false;
   for (let c = root.firstChild; c; c = c.nextSibling) if (c.nodeType !== 1 && (c.nodeType !== 3 || /\S/.test((c as CharacterData).data))) strayText = true;
-  if (elements.length !== 1 || !isElement(elements[0], NS.saml, 'Assertion') || strayText) {
-    throw new InvalidTokenError('The EncryptedAssertion does not hold exactly one saml:Assertion.');
+  if (elements.length !== 1 || !isElement(elements[0], NS.saml, local) || strayText || (local === 'NameID' && childElements(elements[0]!).length > 0)) {
+    throw new InvalidTokenError(`The ${local === 'Assertion' ? 'EncryptedAssertion' : 'EncryptedID'} does not hold exactly one saml:${local}.`);
   }
   return wrapped;
+}
+
+/** The plaintext of an encrypted element, with the first of the instance's keys that decrypts it. */
+async function decryptForInstance(encrypted: Element, what: string, deps: Saml2ValidatorDeps, ctx: ValidatorContext): Promise<string> {
+  let failure: DecryptionError | undefined;
+  for (const key of await decryptionKeys(deps.keys, ctx.instance)) {
+    try {
+      return decryptElement(encrypted, key.privateKey);
+    } catch (e) {
+      if (!(e instanceof DecryptionError)) throw e;
+      failure ??= e;
+    }
+  }
+  throw new InvalidTokenError(`The ${what} cannot be read: ${failure?.message ?? 'no key of this instance decrypts it'}.`);
 }
 
 /** SAML core 3.2.2: a Success Response, and the one Assertion or EncryptedAssertion it carries. */
@@ -140,19 +155,7 @@ function responseContent(response: Element): Element {
 
 /** The EncryptedAssertion's plaintext as a document of its own, with the one Assertion it must hold. */
 async function decryptAssertion(encrypted: Element, deps: Saml2ValidatorDeps, ctx: ValidatorContext): Promise<{ xml: string; assertion: Element }> {
-  let plaintext: string | undefined;
-  let failure: DecryptionError | undefined;
-  for (const key of await decryptionKeys(deps.keys, ctx.instance)) {
-    try {
-      plaintext = decryptElement(encrypted, key.privateKey);
-      break;
-    } catch (e) {
-      if (!(e instanceof DecryptionError)) throw e;
-      failure ??= e;
-    }
-  }
-  if (plaintext === undefined) throw new InvalidTokenError(`The EncryptedAssertion cannot be read: ${failure?.message ?? 'no key of this instance decrypts it'}.`);
-  const wrapped = decryptedDocument(encrypted, plaintext);
+  const wrapped = decryptedDocument(encrypted, await decryptForInstance(encrypted, 'EncryptedAssertion', deps, ctx), 'Assertion');
   return { xml: wrapped, assertion: childElements(parseStrict(wrapped).documentElement!)[0]! };
 }
 
@@ -162,27 +165,8 @@ async function decryptAssertion(encrypted: Element, deps: Saml2ValidatorDeps, ct
  * must be exactly one saml:NameID.
  */
 async function decryptNameId(encrypted: Element, deps: Saml2ValidatorDeps, ctx: ValidatorContext): Promise<Element> {
-  let plaintext: string | undefined;
-  let failure: DecryptionError | undefined;
-  for (const key of await decryptionKeys(deps.keys, ctx.instance)) {
-    try {
-      plaintext = decryptElement(encrypted, key.privateKey);
-      break;
-    } catch (e) {
-      if (!(e instanceof DecryptionError)) throw e;
-      failure ??= e;
-    }
-  }
-  if (plaintext === undefined) throw new InvalidTokenError(`The EncryptedID cannot be read: ${failure?.message ?? 'no key of this instance decrypts it'}.`);
-  const doc = parseToken(`<${DECRYPTED}${inScopeNamespaces(encrypted)}>${plaintext}</${DECRYPTED}>`, 'The decrypted NameID');
-  const root = doc.documentElement!;
-  const elements = childElements(root);
-  let strayText = false;
-  for (let c = root.firstChild; c; c = c.nextSibling) if (c.nodeType !== 1 && (c.nodeType !== 3 || /\S/.test((c as CharacterData).data))) strayText = true;
-  if (elements.length !== 1 || !isElement(elements[0], NS.saml, 'NameID') || strayText || childElements(elements[0]!).length > 0) {
-    throw new InvalidTokenError('The EncryptedID does not hold exactly one saml:NameID.');
-  }
-  return elements[0]!;
+  const wrapped = decryptedDocument(encrypted, await decryptForInstance(encrypted, 'EncryptedID', deps, ctx), 'NameID');
+  return childElements(parseStrict(wrapped).documentElement!)[0]!;
 }
 
 /** The trust entry for the issuer a document claims (unsigned: it only selects the entry whose keys must verify). */
