@@ -152,10 +152,23 @@ export class RateLimitedError extends TesseraError {
 
 /** The database or another dependency is down: fail fast, and tell the caller when to try again. */
 export class UnavailableError extends TesseraError {
-  constructor(message = 'The service is temporarily unavailable; try again shortly.', cause?: unknown, retryAfter = 5) {
+  /**
+   * What failed, for the operator's log (e.g. `SQLite: SQLITE_FULL`): never the driver's message, which may
+   * quote a statement with its values.
+   */
+  readonly detail?: string;
+
+  constructor(message = 'The service is temporarily unavailable; try again shortly.', cause?: unknown, retryAfter = 5, detail?: string) {
     super('UNAVAILABLE', message, { cause, retryAfter });
     this.name = 'UnavailableError';
+    this.detail = detail;
   }
+}
+
+/** The log fields of an UNAVAILABLE answer: the fault as classified, never the driver's text. */
+export function faultFields(e: unknown): Record<string, unknown> {
+  const te = asTesseraError(e);
+  return { fault: te instanceof UnavailableError && te.detail ? te.detail : 'unavailable' };
 }
 
 /** An error whose message must never reach a client. */

@@ -4,7 +4,7 @@
  * INTERNAL with a generic message, logged here with its detail.
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { asTesseraError, INTERNAL_MESSAGE, TesseraError } from '../engine/errors.js';
+import { asTesseraError, faultFields, INTERNAL_MESSAGE, TesseraError } from '../engine/errors.js';
 import { describeError, type Logger } from '../log.js';
 
 const REQUEST_ERROR_CODES = new Set([
@@ -32,7 +32,7 @@ function logFault(log: Logger, cause: unknown): void {
     folded++;
     return;
   }
-  log.warn('unavailable', { ...describeError(cause), door: 'graphql', ...(folded ? { alsoUnavailableSinceLastLine: folded } : {}) });
+  log.warn('unavailable', { ...faultFields(cause), door: 'graphql', ...(folded ? { alsoUnavailableSinceLastLine: folded } : {}) });
   lastFault = now;
   folded = 0;
 }
@@ -45,7 +45,7 @@ export function makeFormatError(log: Logger) {
       const extensions: Record<string, unknown> = { code: te.code };
       if (te.field) extensions.field = te.field;
       if (te.retryAfter !== undefined) extensions.retryAfter = te.retryAfter;
-      if (te.code === 'UNAVAILABLE') logFault(log, te.cause ?? error);
+      if (te.code === 'UNAVAILABLE') logFault(log, te);
       return { ...base, message: te.message, extensions };
     }
     const original = error instanceof GraphQLError ? error.originalError : undefined;

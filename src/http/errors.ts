@@ -4,7 +4,7 @@
  * TesseraError is masked as INTERNAL; its cause is handed back for the server log, never sent.
  */
 import { describeError, type Logger } from '../log.js';
-import { asTesseraError, ERROR_TABLE, INTERNAL_MESSAGE, TesseraError, type ErrorCode, type OAuthErrorCode } from '../engine/errors.js';
+import { asTesseraError, ERROR_TABLE, faultFields, INTERNAL_MESSAGE, TesseraError, type ErrorCode, type OAuthErrorCode } from '../engine/errors.js';
 
 export const NO_STORE = { 'Cache-Control': 'no-store' } as const;
 
@@ -14,7 +14,7 @@ export interface HttpAnswer {
   headers: Record<string, string>;
   /** The unmasked cause of a 500, for the HTTP layer to log; never sent to the client. */
   internalError?: unknown;
-  /** The cause of a 503 (a database fault), for the HTTP layer to log at warn; never sent to the client. */
+  /** The fault behind a 503, for the HTTP layer to log at warn (as classified: faultFields); never sent. */
   faultCause?: unknown;
 }
 
@@ -50,7 +50,7 @@ export function restError(thrown: unknown): HttpAnswer {
     const after = retryAfter(err);
     if (after) headers['Retry-After'] = after;
     const answer: HttpAnswer = { status, headers, body: amErrorBody(status, reason, err.message, err.code, err.field) };
-    if (err.code === 'UNAVAILABLE') answer.faultCause = err.cause ?? thrown;
+    if (err.code === 'UNAVAILABLE') answer.faultCause = err;
     return answer;
   }
   const { status, reason } = ERROR_TABLE.INTERNAL;
@@ -74,7 +74,7 @@ export function oauthError(thrown: unknown, opts: { basicAuth?: boolean } = {}):
     // RFC 6749 §5.2: error_description is printable ASCII without " and \ (quotes become ').
     const description = err.message.replace(/"/g, "'").replace(/[^\x20-\x21\x23-\x5b\x5d-\x7e]/g, ' ');
     const answer: HttpAnswer = { status, headers, body: { error, error_description: description } };
-    if (err.code === 'UNAVAILABLE') answer.faultCause = err.cause ?? thrown;
+    if (err.code === 'UNAVAILABLE') answer.faultCause = err;
     return answer;
   }
   return { status: 500, headers, body: { error: 'server_error', error_description: INTERNAL_MESSAGE }, internalError: thrown };
@@ -97,7 +97,7 @@ export function logAnswer(log: Logger, answer: HttpAnswer, door: string): void {
     state.folded++;
     return;
   }
-  log.warn('unavailable', { ...describeError(answer.faultCause), door, ...(state.folded ? { alsoUnavailableSinceLastLine: state.folded } : {}) });
+  log.warn('unavailable', { ...faultFields(answer.faultCause), door, ...(state.folded ? { alsoUnavailableSinceLastLine: state.folded } : {}) });
   state.last = now;
   state.folded = 0;
 }

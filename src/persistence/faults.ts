@@ -18,14 +18,14 @@ const SQLITE = /^SQLITE_(BUSY|LOCKED|READONLY|FULL|IOERR|CANTOPEN|NOMEM|PROTOCOL
 
 const PG_SQLSTATE = /^(08[0-9A-Z]{3}|53[0-9A-Z]{3}|57P0[1-4]|57014|58[0-9A-Z]{3}|25006)$/;
 
-/** The pg driver and knex report these without a code of their own. */
-const MESSAGES = [
-  /^Connection terminated\b/,
-  /^timeout exceeded when trying to connect$/,
-  /^Knex: Timeout acquiring a connection\b/,
-  /^Query read timeout$/,
-  /^Client has encountered a connection error and is not queryable$/,
-  /^Cannot use a pool after calling end on the pool$/,
+/** The pg driver and knex report these without a code of their own: what each means. */
+const MESSAGES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^Connection terminated\b/, 'the connection was closed'],
+  [/^timeout exceeded when trying to connect$/, 'connecting timed out'],
+  [/^Knex: Timeout acquiring a connection\b/, 'no pooled connection became free in time'],
+  [/^Query read timeout$/, 'the query got no answer in time'],
+  [/^Client has encountered a connection error and is not queryable$/, 'the connection failed'],
+  [/^Cannot use a pool after calling end on the pool$/, 'the pool is closed'],
 ];
 
 /** What an operator reads in the log for each kind of fault; the caller sees only UnavailableError's message. */
@@ -39,14 +39,15 @@ export function describeFault(e: unknown): string | undefined {
   if (sqlState && PG_SQLSTATE.test(sqlState)) return `PostgreSQL: SQLSTATE ${sqlState}`;
   if (o.name === 'KnexTimeoutError') return 'database connection pool: timed out waiting for a connection';
   const message = typeof o.message === 'string' ? o.message : '';
-  if (MESSAGES.some((m) => m.test(message))) return `database connection: ${message.slice(0, 120)}`;
+  const known = MESSAGES.find(([m]) => m.test(message));
+  if (known) return `database connection: ${known[1]}`;
   return undefined;
 }
 
 /** The classifier: a database fault becomes UNAVAILABLE, retry after a few seconds. */
 export function classifyDatabaseFault(e: unknown): TesseraError | undefined {
   const what = describeFault(e);
-  return what ? new UnavailableError('The database is not available; try again shortly.', e, 5) : undefined;
+  return what ? new UnavailableError('The database is not available; try again shortly.', e, 5, what) : undefined;
 }
 
 registerFaultClassifier(classifyDatabaseFault);

@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { asTesseraError, BadUserInputError, publicCode, publicMessage } from '../../../src/engine/errors.js';
 import '../../../src/persistence/faults.js';
-import { restError, oauthError } from '../../../src/http/errors.js';
+import { logAnswer, restError, oauthError } from '../../../src/http/errors.js';
+import { createLogger } from '../../../src/log.js';
 
 const withCode = (code: string, message = 'x', extra: Record<string, unknown> = {}) => Object.assign(new Error(message), { code, ...extra });
 
@@ -74,4 +75,18 @@ test('a cyclic cause chain ends', () => {
   const b = new Error('b', { cause: a });
   a.cause = b;
   assert.equal(publicCode(a), 'INTERNAL');
+});
+
+test('the log says what failed, never the statement the driver quotes, and at most once a second per door', () => {
+  const lines: string[] = [];
+  const log = createLogger('info', (l) => lines.push(l));
+  const fault = withCode('SQLITE_FULL', 'insert into "users" ("password_hash") values (\'scrypt$secret-hash\') - SQLITE_FULL: database or disk is full');
+  for (let i = 0; i < 5; i++) logAnswer(log, restError(fault), 'unit-door');
+  assert.equal(lines.length, 1);
+  const line = JSON.parse(lines[0]!);
+  assert.equal(line.level, 'warn');
+  assert.equal(line.msg, 'unavailable');
+  assert.equal(line.fault, 'SQLite: SQLITE_FULL');
+  assert.equal(line.door, 'unit-door');
+  assert.doesNotMatch(lines[0]!, /secret-hash|insert into/);
 });
