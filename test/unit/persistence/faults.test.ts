@@ -90,3 +90,13 @@ test('the log says what failed, never the statement the driver quotes, and at mo
   assert.equal(line.door, 'unit-door');
   assert.doesNotMatch(lines[0]!, /secret-hash|insert into/);
 });
+
+test('internal error lines keep a statement\'s kind and table and the driver\'s message, not the values', async () => {
+  const { describeError } = await import('../../../src/log.js');
+  const e = new Error("insert into \"users\" (\"id\", \"password_hash\") values ('1', 'scrypt$abc - def') - SQLITE_CONSTRAINT: UNIQUE constraint failed: users.username");
+  const d = describeError(e);
+  assert.equal(d.detail, 'insert into "users" … - SQLITE_CONSTRAINT: UNIQUE constraint failed: users.username');
+  assert.doesNotMatch(String(d.stack), /scrypt|abc|def/);
+  // Other messages are kept as they are.
+  assert.equal(describeError(new Error('plain - message')).detail, 'plain - message');
+});
