@@ -192,4 +192,22 @@ describe('console: OAuth clients', () => {
     assert.equal(await client('orders-backend'), null);
     b.assertClean();
   });
+
+  test('audit trail: the action filter suggests the actions the server recorded, client changes included', async () => {
+    const { page, s } = b;
+    await page.goto(`${s.url}/admin/audit`);
+    // Suggested from the events Tessera recorded (the schema has no list of actions): no fixed list to fall behind.
+    const suggested = page.locator('#audit-actions option[value="rotateOAuthClientSecret"]');
+    await suggested.waitFor({ state: 'attached' });
+    const actions = await page.locator('#audit-actions option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    for (const a of ['createOAuthClient', 'updateOAuthClient', 'deleteOAuthClient', 'login']) assert.ok(actions.includes(a), `${a} in ${actions.join(', ')}`);
+    assert.deepEqual(actions, [...actions].sort(), 'sorted');
+    await page.getByLabel('Action').fill('deleteOAuthClient');
+    await page.getByRole('button', { name: 'Search' }).click();
+    const rows = page.getByRole('row').filter({ hasText: 'deleteOAuthClient' });
+    await rows.first().waitFor();
+    assert.match(await rows.first().innerText(), /orders-backend/);
+    assert.equal(await page.getByRole('row').filter({ hasText: 'createOAuthClient' }).count(), 0);
+    b.assertClean();
+  });
 });
