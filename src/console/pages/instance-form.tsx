@@ -213,10 +213,10 @@ function Saml2TrustEditor({ rows, onChange }: { rows: Saml2TrustRow[]; onChange(
         const algs = Array.from(new Set([...PARTNER_SIG_ALGS, ...t.signatureAlgorithms]));
         return (
           <Section key={t.row} sub title={`Identity provider ${i + 1}`} field={base}>
-            <TextField label="IdP entity ID (Issuer)" field={`${base}.issuer`} value={t.issuer} onChange={(v) => set(t.row, { issuer: v })} required hint="The assertion's <saml:Issuer>." />
-            <TextField label="Accepted audiences (SAML)" field={`${base}.audience`} value={t.audience} onChange={(v) => set(t.row, { audience: v })} required hint="Audience values, comma-separated; the assertion must name one." />
+            <TextField label={`IdP ${i + 1} entity ID (Issuer)`} field={`${base}.issuer`} value={t.issuer} onChange={(v) => set(t.row, { issuer: v })} required hint="The assertion's <saml:Issuer>." />
+            <TextField label={`IdP ${i + 1} accepted audiences`} field={`${base}.audience`} value={t.audience} onChange={(v) => set(t.row, { audience: v })} required hint="Audience values, comma-separated; the assertion must name one." />
             <TextArea
-              label="IdP signing certificates (PEM)"
+              label={`IdP ${i + 1} signing certificates (PEM)`}
               field={`${base}.certificates`}
               value={t.certificates}
               onChange={(v) => set(t.row, { certificates: v })}
@@ -225,7 +225,7 @@ function Saml2TrustEditor({ rows, onChange }: { rows: Saml2TrustRow[]; onChange(
               hint="One or more PEM certificates; or give the IdP's metadata below."
             />
             <TextArea
-              label="IdP metadata XML"
+              label={`IdP ${i + 1} metadata XML`}
               field={`${base}.metadataXml`}
               value={t.metadataXml}
               onChange={(v) => set(t.row, { metadataXml: v })}
@@ -233,8 +233,8 @@ function Saml2TrustEditor({ rows, onChange }: { rows: Saml2TrustRow[]; onChange(
               placeholder='<md:EntityDescriptor entityID="…"><md:IDPSSODescriptor …>'
               hint="Optional: its signing certificates are added to the list above when you save; the XML itself is not stored."
             />
-            <TextField label="Accepted recipients" field={`${base}.recipients`} value={t.recipients} onChange={(v) => set(t.row, { recipients: v })} hint="Optional, comma-separated: Recipient URLs a bearer confirmation may name besides Tessera's own." />
-            <Section sub title="Accepted signature algorithms" field={`${base}.signatureAlgorithms`}>
+            <TextField label={`IdP ${i + 1} accepted recipients`} field={`${base}.recipients`} value={t.recipients} onChange={(v) => set(t.row, { recipients: v })} hint="Optional, comma-separated: Recipient URLs a bearer confirmation may name besides Tessera's own." />
+            <Section sub title={`Signature algorithms accepted from IdP ${i + 1}`} field={`${base}.signatureAlgorithms`}>
               {algs.map((a, j) => (
                 <Checkbox
                   key={a}
