@@ -223,6 +223,14 @@ describe('console: serving, session, accessibility', () => {
       await page.goto(`${s.url}/admin/instances/demo-saml`);
       await page.getByLabel('SP entity ID (audience)').waitFor();
       assert.ok((await overflow()) <= 0, 'the instance form fits too');
+      await page.goto(`${s.url}/admin/instances/demo-exchange`);
+      await page.getByLabel('Exchange scopes').waitFor();
+      assert.ok((await overflow()) <= 0, 'the token exchange sections fit too');
+      await page.goto(`${s.url}/admin/clients`);
+      await page.getByRole('rowheader', { name: 'demo-exchange-client' }).waitFor();
+      await page.getByRole('button', { name: 'New client' }).click();
+      await page.getByLabel('Client ID').waitFor();
+      assert.ok((await overflow()) <= 0, 'the OAuth clients page fits too');
       await page.goto(`${s.url}/admin/try`);
       await page.getByRole('button', { name: 'Translate' }).waitFor();
       assert.ok((await overflow()) <= 0, 'try it fits too');

@@ -129,4 +129,36 @@ describe('console: try it with access tokens, SAML2 input, delegation and the en
     assert.match(await alertText(page), /once|replay|already/i);
     b.assertClean();
   });
+
+  test('curl: the REST body for ACCESS_TOKEN output and for SAML2 input, which Tessera answers once filled in', async () => {
+    const { page, s } = b;
+    await page.goto(`${s.url}/admin/instances`);
+    await page.getByRole('button', { name: 'curl for demo-exchange' }).click();
+    const dialog = page.getByRole('dialog', { name: 'curl for demo-exchange' });
+    await dialog.getByLabel('Transform').selectOption({ label: 'SESSION → ACCESS_TOKEN' });
+    const command = await dialog.getByLabel('Command').inputValue();
+    const body = JSON.parse(/-d '(.*)'$/s.exec(command)![1]!);
+    assert.deepEqual(body.output_token_state, { token_type: 'ACCESS_TOKEN', scope: '<scope>' });
+    const r = await s.rest('demo-exchange', 'translate', {
+      input_token_state: { ...body.input_token_state, session_id: await s.login('demo', 'changeit') },
+      output_token_state: { ...body.output_token_state, scope: 'orders.read' },
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.issued_token.split('.').length, 3);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    await page.getByRole('button', { name: 'curl for saml-in' }).click();
+    const saml = page.getByRole('dialog', { name: 'curl for saml-in' });
+    const samlBody = JSON.parse(/-d '(.*)'$/s.exec(await saml.getByLabel('Command').inputValue())![1]!);
+    assert.deepEqual(samlBody.input_token_state, { token_type: 'SAML2', saml2_token: '<signed SAML assertion XML>' });
+    const assertion = await s.gql(
+      'mutation { translateToken(instance: "demo-saml", input: { type: USERNAME, username: "alice", password: "wonderland" }, output: { type: SAML2 }) { token } }',
+      {},
+      s.adminToken,
+    );
+    const r2 = await s.rest('saml-in', 'translate', { ...samlBody, input_token_state: { ...samlBody.input_token_state, saml2_token: assertion.data.translateToken.token } });
+    assert.equal(r2.status, 200, JSON.stringify(r2.body));
+    await saml.getByRole('button', { name: 'Close' }).click();
+    b.assertClean();
+  });
 });
