@@ -88,12 +88,15 @@ describe('console: a section of a plugin token kind is edited as JSON and kept',
     assert.equal(await page.getByLabel('Output token').inputValue(), 'STAMP');
 
     await editor.fill('{ "lifetimeSeconds": 60, ');
+    // Checked as it is typed, and refused here on save: nothing is sent.
+    await page.getByText('Not valid JSON yet:').waitFor();
     await page.getByRole('button', { name: 'Save changes' }).click();
     let e = await errorAt(page, 'stamp settings (JSON)');
     assert.match(e.text, /^Is not valid JSON/);
 
     // The secret is required again (GraphQL's own check names input.stamp).
     await editor.fill('{ "lifetimeSeconds": 60 }');
+    assert.equal(await page.getByText('Not valid JSON yet:').count(), 0);
     await page.getByRole('button', { name: 'Save changes' }).click();
     e = await errorAt(page, 'stamp settings (JSON)');
     assert.match(e.text, /secret/);

@@ -116,6 +116,17 @@ function withExtra(i: StsInstance | null | undefined, schema: SchemaInfo): StsIn
   return { ...i, extra: Object.fromEntries(schema.extraSections.map((x) => [x.key, raw[x.key]])) };
 }
 
+/** Why a JSON editor's text does not parse (null when it does, or is empty). */
+function jsonProblem(text: string): string | null {
+  if (text.trim() === '') return null;
+  try {
+    JSON.parse(text);
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e.message : 'it does not parse.';
+  }
+}
+
 function selectOrKeep(options: Option[], value: string): Option[] {
   return value && !options.some((o) => o.value === value) ? [...options, { value, label: value }] : options;
 }
@@ -749,7 +760,12 @@ export function InstanceFormPage({ name, fromMetadata }: { name?: string; fromMe
                 onChange={(v) => update({ extra: { ...f.extra, [x.key]: v } })}
                 rows={6}
                 placeholder="{ }"
-                hint="A section a token kind plugin adds: edited as JSON and sent as written (empty: none). Write-only values such as secrets are never shown; give them again if the section requires them."
+                hint={
+                  <>
+                    A section a token kind plugin adds: edited as JSON and sent as written (empty: none). Write-only values such as secrets are never shown; give them again if the section requires them.
+                    {jsonProblem(f.extra[x.key] ?? '') && <strong className="json-state"> Not valid JSON yet: {jsonProblem(f.extra[x.key] ?? '')}</strong>}
+                  </>
+                }
               />
             </Section>
           ))}
