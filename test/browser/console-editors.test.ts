@@ -43,7 +43,7 @@ describe('console: the editors of the token exchange sections', () => {
     await page.getByLabel('Access token lifetime (seconds)').fill('120');
     await page.getByRole('button', { name: 'Add access token claim' }).click();
     await page.getByLabel('Access token claim 1', { exact: true }).fill('sub');
-    await page.getByLabel('Access token claim from user attribute 1').fill('mail');
+    await page.getByLabel('Its user attribute 1').fill('mail');
     await page.getByLabel('Offer token exchange').check();
     await page.getByLabel('Exchange audiences').fill('gateway');
     await page.getByLabel('Exchange resources').fill('not a uri');

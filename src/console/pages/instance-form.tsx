@@ -727,7 +727,7 @@ export function InstanceFormPage({ name, fromMetadata }: { name?: string; fromMe
                 field="input.accessToken.claimMap"
                 label="Access token claims"
                 keyLabel="Access token claim"
-                valueLabel="Access token claim from user attribute"
+                valueLabel="Its user attribute"
                 rows={f.accessToken.claimMap}
                 onChange={(rows) => at({ claimMap: rows })}
                 hint="Extra claims and the user attribute each carries; registered claims are set by Tessera."
