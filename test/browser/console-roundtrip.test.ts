@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createStampKind } from '../kinds/stamp/stamp.kind.js';
-import { errorAt, openConsole, signIn, type ConsoleBrowser } from './console-harness.js';
+import { errorAt, openConsole, signIn, unlabelledControls, type ConsoleBrowser } from './console-harness.js';
 import { FULL_INSTANCE_QUERY, publishFull } from './console-fixtures.js';
 
 /** The stored instance without what a save changes by design. */
@@ -36,6 +36,9 @@ describe('console: saving an instance keeps every section', () => {
     const { page, s } = b;
     const before = await stored('orders');
     await page.goto(`${s.url}/admin/instances/orders`);
+    // Every editor is on this form; each of its controls has a name.
+    await page.getByLabel('IdP 2 entity ID (Issuer)').waitFor();
+    assert.deepEqual(await unlabelledControls(page), []);
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByText('Instance orders was saved; the change is live.').waitFor();
     const after = await stored('orders');
