@@ -39,6 +39,9 @@ describe('console: saving an instance keeps every section', () => {
     // Every editor is on this form; each of its controls has a name.
     await page.getByLabel('IdP 2 entity ID (Issuer)').waitFor();
     assert.deepEqual(await unlabelledControls(page), []);
+    // The default OIDC issuer is shown as the default (an empty field), not pinned by the save.
+    assert.equal(await page.getByLabel('OIDC issuer').inputValue(), '');
+    assert.equal(await page.getByLabel('OIDC issuer').getAttribute('placeholder'), before.oidc.issuer);
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByText('Instance orders was saved; the change is live.').waitFor();
     const after = await stored('orders');

@@ -247,8 +247,11 @@ export function formFromInstance(i: StsInstance, schema?: SchemaInfo): FormState
   }
   if (i.oidc) {
     const o = i.oidc;
+    // The server shows the effective issuer. When it is the default (TESSERA_PUBLIC_URL/sts/<name>, the base
+    // of the instance's JWKS URL) the field stays empty, so saving keeps the default rather than pinning it.
+    const defaultIssuer = i.endpoints?.jwks?.replace(/\/jwks\.json$/, '');
     f.oidc = {
-      issuer: o.issuer,
+      issuer: o.issuer === defaultIssuer ? '' : o.issuer,
       audience: o.audience.join(', '),
       authorizedParty: o.authorizedParty ?? '',
       signatureAlgorithm: o.signatureAlgorithm,
