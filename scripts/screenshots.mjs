@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openConsole, signIn, spMetadataXml } from '../dist/test/browser/console-harness.js';
+import { publishFull } from '../dist/test/browser/console-fixtures.js';
 import { makeSelfSigned } from '../dist/test/support/pki.js';
 
 const OUT = join('docs', 'console');
@@ -14,6 +15,12 @@ const shot = async (name, opts = {}) => {
   // Let spinners finish and focus rings settle before the picture.
   await page.waitForFunction(() => !document.querySelector('.spinner'), undefined, { timeout: 10_000 }).catch(() => undefined);
   await page.screenshot({ path: join(OUT, `${name}.png`), ...opts });
+  console.log(`wrote ${join(OUT, `${name}.png`)}`);
+};
+/** A picture of one part of the page (a form section), as it looks at 1280 px. */
+const shotOf = async (locator, name) => {
+  await page.waitForFunction(() => !document.querySelector('.spinner'), undefined, { timeout: 10_000 }).catch(() => undefined);
+  await locator.screenshot({ path: join(OUT, `${name}.png`) });
   console.log(`wrote ${join(OUT, `${name}.png`)}`);
 };
 try {
@@ -44,6 +51,28 @@ try {
   await page.getByLabel('Issuer', { exact: true }).fill(`${s.url}/sts/partner`);
   await shot('instance-from-metadata', { fullPage: true });
 
+  // The token exchange sections of demo-exchange, and the trusted SAML2 IdPs of an instance that has every section.
+  await page.goto(`${s.url}/admin/instances/demo-exchange`);
+  await page.getByLabel('Exchange scopes').waitFor();
+  await shotOf(page.locator('#sec-access-token'), 'instance-access-token');
+  await shotOf(page.locator('#sec-exchange'), 'instance-token-exchange');
+  await publishFull(s, 'orders');
+  await page.goto(`${s.url}/admin/instances/orders`);
+  await page.getByLabel('IdP 1 entity ID (Issuer)').waitFor();
+  await shotOf(page.locator('#sec-saml2trust'), 'instance-saml2-trust');
+
+  await page.goto(`${s.url}/admin/clients`);
+  await page.getByRole('rowheader', { name: 'demo-exchange-client' }).waitFor();
+  await page.getByRole('button', { name: 'New client' }).click();
+  await page.getByLabel('Client ID').fill('orders-backend');
+  await page.getByLabel('demo-exchange', { exact: true }).check();
+  await page.getByLabel('orders', { exact: true }).check();
+  await page.getByLabel('Scopes').fill('orders.read');
+  await shot('client-new', { fullPage: true });
+  await page.getByRole('button', { name: 'Create client' }).click();
+  await page.getByRole('button', { name: 'Copy secret' }).waitFor();
+  await shot('clients', { fullPage: true });
+
   await page.goto(`${s.url}/admin/keys`);
   await page.getByRole('button', { name: 'Generate key' }).waitFor();
   await page.getByRole('cell', { name: /demo-oidc/ }).first().waitFor();
@@ -69,6 +98,14 @@ try {
   await page.getByRole('button', { name: 'Translate' }).click();
   await page.getByRole('status', { name: 'Validation result' }).waitFor();
   await shot('try-it-saml', { fullPage: true });
+
+  await page.getByLabel('Instance').selectOption('demo-exchange');
+  await page.getByLabel('Transform').selectOption({ label: 'SESSION → ACCESS_TOKEN' });
+  await page.getByLabel('Session token').fill(await s.login('demo', 'changeit'));
+  await page.getByLabel('Scope').fill('orders.read');
+  await page.getByRole('button', { name: 'Translate' }).click();
+  await page.getByRole('heading', { name: 'Issued ACCESS_TOKEN token' }).waitFor();
+  await shot('try-it-access-token', { fullPage: true });
 
   await page.getByRole('link', { name: 'Issued tokens' }).click();
   await page.getByRole('cell', { name: 'demo-saml' }).first().waitFor();

@@ -10,10 +10,12 @@ import { UsersPage } from './pages/users';
 import { IssuedTokensPage } from './pages/issued-tokens';
 import { AuditPage } from './pages/audit';
 import { TryItPage } from './pages/try-it';
+import { ClientsPage } from './pages/clients';
 
 const NAV: Array<{ to: string; label: string }> = [
   { to: '/instances', label: 'Instances' },
   { to: '/keys', label: 'Keys' },
+  { to: '/clients', label: 'OAuth clients' },
   { to: '/users', label: 'Users' },
   { to: '/tokens', label: 'Issued tokens' },
   { to: '/audit', label: 'Audit trail' },
@@ -26,6 +28,7 @@ function page(path: string, search: URLSearchParams): { title: string; section: 
   const m = /^\/instances\/([a-z0-9][a-z0-9-]{0,62})$/.exec(path);
   if (m) return { title: `Instance ${m[1]}`, section: '/instances', body: <InstanceFormPage key={m[1]} name={m[1]} /> };
   if (path === '/keys') return { title: 'Keys', section: '/keys', body: <KeysPage /> };
+  if (path === '/clients') return { title: 'OAuth clients', section: '/clients', body: <ClientsPage /> };
   if (path === '/users') return { title: 'Users', section: '/users', body: <UsersPage /> };
   if (path === '/tokens') return { title: 'Issued tokens', section: '/tokens', body: <IssuedTokensPage /> };
   if (path === '/audit') return { title: 'Audit trail', section: '/audit', body: <AuditPage /> };

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ADMIN_PASSWORD, startServer, type TestServer } from '../support/server.js';
+import type { TokenKind } from '../../src/engine/kind.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -39,10 +40,12 @@ export interface ConsoleBrowser {
 export interface OpenOptions {
   viewport?: { width: number; height: number };
   env?: Record<string, string>;
+  /** Token kinds registered besides the built-ins (a plugin's sections and token types). */
+  kinds?: TokenKind[];
 }
 
 export async function openConsole(opts: OpenOptions = {}): Promise<ConsoleBrowser> {
-  const s = await startServer({ db: 'sqlite', env: { TESSERA_DEMO: 'true', ...opts.env } });
+  const s = await startServer({ db: 'sqlite', env: { TESSERA_DEMO: 'true', ...opts.env }, kinds: opts.kinds });
   const profile = mkdtempSync(join(tmpdir(), 'tessera-chromium-'));
   let context: BrowserContext;
   try {

@@ -18,11 +18,18 @@ describe('console: keys and users', () => {
 
   before(async () => {
     b = await openConsole();
-    // One instance pinned to a key of its own, one signing ES256 ID tokens with the active ES256 key.
+    // One instance pinned to a key of its own (and one issuing access tokens pinned to it too), one signing ES256
+    // ID tokens with the active ES256 key, one that signs only its SAML metadata document.
     const pinned = await b.s.gql('mutation { generateKey(algorithm: "RS512") { kid } }', {}, b.s.adminToken);
     const kid = pinned.data.generateKey.kid as string;
     for (const input of [
       { name: 'pinned-saml', transforms: [{ input: 'USERNAME', output: 'SAML2' }], saml2: { issuer: 'https://sts.example/pinned', spEntityId: 'https://sp.example/pinned', signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512', signingKeyId: kid } },
+      { name: 'at-pinned', transforms: [{ input: 'USERNAME', output: 'ACCESS_TOKEN' }], accessToken: { audience: ['https://api.example'], signatureAlgorithm: 'RS512', signingKeyId: kid } },
+      {
+        name: 'meta-signed',
+        transforms: [{ input: 'USERNAME', output: 'SAML2' }],
+        saml2: { issuer: 'https://sts.example/meta', spEntityId: 'https://sp.example/meta', signAssertion: false, metadata: { sign: true } },
+      },
       { name: 'es-oidc', transforms: [{ input: 'USERNAME', output: 'OPENIDCONNECT' }], oidc: { audience: ['es'], signatureAlgorithm: 'ES256' } },
       { name: 'hs-oidc', transforms: [{ input: 'USERNAME', output: 'OPENIDCONNECT' }], oidc: { audience: ['hs'], signatureAlgorithm: 'HS256', clientSecret: 'a-shared-secret-of-at-least-32-bytes!' } },
     ]) {
@@ -48,9 +55,15 @@ describe('console: keys and users', () => {
     const rs512 = all.find((k) => k.algorithm === 'RS512')!;
     await row(rs256.kid).getByText('demo-oidc').waitFor();
     // RS256 signs for the three demo instances (the default algorithm); the RS512 key only where it is pinned.
-    assert.deepEqual(await usedBy(rs256.kid), ['demo-exchange', 'demo-oidc', 'demo-saml']);
-    assert.deepEqual(await usedBy(rs512.kid), ['pinned-saml']);
-    assert.match(await row(rs512.kid).locator('td[data-label="Used by"]').innerText(), /pinned-saml \(SAML2, pinned\)/);
+    assert.deepEqual(await usedBy(rs256.kid), ['demo-exchange', 'demo-oidc', 'demo-saml', 'meta-signed']);
+    assert.deepEqual(await usedBy(rs512.kid), ['at-pinned', 'pinned-saml']);
+    const rs512Uses = await row(rs512.kid).locator('td[data-label="Used by"]').innerText();
+    assert.match(rs512Uses, /pinned-saml \(SAML2, pinned\)/);
+    assert.match(rs512Uses, /at-pinned \(access tokens, pinned\)/);
+    // Every signing section counts: demo-exchange's access tokens and SAML assertions, a signed metadata document.
+    const rs256Uses = await row(rs256.kid).locator('td[data-label="Used by"]').innerText();
+    assert.match(rs256Uses, /demo-exchange \(access tokens; SAML2\)/);
+    assert.match(rs256Uses, /meta-signed \(SAML2: metadata\)/);
     assert.equal(await row(rs256.kid).locator('.badge').innerText(), 'ACTIVE');
     // es-oidc needs an ES256 key that does not exist yet (one is created at its first signature); HS256 uses none.
     assert.ok(!(await page.getByRole('link', { name: 'es-oidc' }).count()));
@@ -77,7 +90,7 @@ describe('console: keys and users', () => {
     await page.getByRole('button', { name: `Rotate ${old.kid}` }).click();
     const dialog = page.getByRole('dialog', { name: `Rotate key ${old.kid}?` });
     await dialog.waitFor();
-    assert.match(await dialog.innerText(), /Used now by: demo-exchange \([^)]+\), demo-oidc \(OIDC\), demo-saml \(SAML2\)/);
+    assert.match(await dialog.innerText(), /Used now by: demo-exchange \(access tokens; SAML2\), demo-oidc \(OIDC\), demo-saml \(SAML2\), meta-signed \(SAML2: metadata\)/);
     await dialog.getByRole('button', { name: 'Keep it' }).click();
     await dialog.waitFor({ state: 'hidden' });
     assert.equal((await keys()).find((k) => k.kid === old.kid)!.status, 'ACTIVE');
@@ -91,7 +104,7 @@ describe('console: keys and users', () => {
     assert.equal(after.find((k) => k.kid === old.kid)!.status, 'PUBLISHED');
     await row(old.kid).getByText('PUBLISHED').waitFor();
     await row(fresh.kid).getByText('demo-saml').waitFor();
-    assert.deepEqual(await usedBy(fresh.kid), ['demo-exchange', 'demo-oidc', 'demo-saml']);
+    assert.deepEqual(await usedBy(fresh.kid), ['demo-exchange', 'demo-oidc', 'demo-saml', 'meta-signed']);
     assert.deepEqual(await usedBy(old.kid), []);
     // A published key can be retired but not rotated again.
     assert.equal(await page.getByRole('button', { name: `Rotate ${old.kid}` }).count(), 0);

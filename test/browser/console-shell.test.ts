@@ -11,7 +11,9 @@ const PAGES: Array<{ path: string; heading: string; ready: string }> = [
   { path: '/admin/instances', heading: 'Instances', ready: 'demo-saml' },
   { path: '/admin/instances/new', heading: 'New instance', ready: 'Publish instance' },
   { path: '/admin/instances/demo-saml', heading: 'Instance demo-saml', ready: 'Save changes' },
+  { path: '/admin/instances/demo-exchange', heading: 'Instance demo-exchange', ready: 'Save changes' },
   { path: '/admin/keys', heading: 'Keys', ready: 'Generate key' },
+  { path: '/admin/clients', heading: 'OAuth clients', ready: 'New client' },
   { path: '/admin/users', heading: 'Users', ready: 'alice' },
   { path: '/admin/tokens', heading: 'Issued tokens', ready: 'Search' },
   { path: '/admin/audit', heading: 'Audit trail', ready: 'login' },
@@ -221,6 +223,14 @@ describe('console: serving, session, accessibility', () => {
       await page.goto(`${s.url}/admin/instances/demo-saml`);
       await page.getByLabel('SP entity ID (audience)').waitFor();
       assert.ok((await overflow()) <= 0, 'the instance form fits too');
+      await page.goto(`${s.url}/admin/instances/demo-exchange`);
+      await page.getByLabel('Exchange scopes').waitFor();
+      assert.ok((await overflow()) <= 0, 'the token exchange sections fit too');
+      await page.goto(`${s.url}/admin/clients`);
+      await page.getByRole('rowheader', { name: 'demo-exchange-client' }).waitFor();
+      await page.getByRole('button', { name: 'New client' }).click();
+      await page.getByLabel('Client ID').waitFor();
+      assert.ok((await overflow()) <= 0, 'the OAuth clients page fits too');
       await page.goto(`${s.url}/admin/try`);
       await page.getByRole('button', { name: 'Translate' }).waitFor();
       assert.ok((await overflow()) <= 0, 'try it fits too');

@@ -15,6 +15,10 @@ function inputState(t: Transform): Record<string, unknown> {
       return { token_type: 'X509', x509_cert: '<PEM certificate>', proof: '<proof JWS signed by the certificate key>' };
     case 'SESSION':
       return { token_type: 'SESSION', session_id: '<Tessera session token>' };
+    case 'ACCESS_TOKEN':
+      return { token_type: 'ACCESS_TOKEN', access_token: '<JWT access token>' };
+    case 'SAML2':
+      return { token_type: 'SAML2', saml2_token: '<signed SAML assertion XML>' };
     default:
       return { token_type: t.customInput ?? 'CUSTOM' };
   }
@@ -26,6 +30,8 @@ function outputState(t: Transform): Record<string, unknown> {
       return { token_type: 'SAML2', subject_confirmation: 'BEARER' };
     case 'OPENIDCONNECT':
       return { token_type: 'OPENIDCONNECT', nonce: '<nonce>', allow_access: true };
+    case 'ACCESS_TOKEN':
+      return { token_type: 'ACCESS_TOKEN', scope: '<scope>' };
     default:
       return { token_type: t.customOutput ?? 'CUSTOM' };
   }

@@ -54,4 +54,9 @@ export const CLAIM_NAMES: Record<string, string> = {
   alg: 'Algorithm',
   kid: 'Key ID',
   typ: 'Type',
+  // JWT access tokens (RFC 9068) and token exchange (RFC 8693 §4).
+  client_id: 'Client',
+  scope: 'Scopes',
+  act: 'Actor (delegation)',
+  may_act: 'May be acted for by',
 };

@@ -1,6 +1,7 @@
 /** The parts of the GraphQL schema (schema.graphql) the console reads. */
 
-export type TokenType = 'USERNAME' | 'OPENIDCONNECT' | 'X509' | 'SESSION' | 'SAML2' | 'CUSTOM';
+/** The built-in kinds; a token kind registered as a plugin adds its own name (read from the schema at run time). */
+export type TokenType = 'USERNAME' | 'OPENIDCONNECT' | 'ACCESS_TOKEN' | 'X509' | 'SESSION' | 'SAML2' | 'CUSTOM' | (string & {});
 
 export interface Transform {
   input: TokenType;
@@ -10,12 +11,15 @@ export interface Transform {
   customOutput: string | null;
 }
 
+/** A SAML attribute: a user attribute's name, or the long form with its NameFormat and FriendlyName. */
+export type AttributeMapping = string | { attribute: string; nameFormat?: string | null; friendlyName?: string | null };
+
 export interface Saml2Config {
   issuer: string;
   spEntityId: string;
   spAcsUrl: string | null;
   nameIdFormat: string;
-  attributeMap: Record<string, string>;
+  attributeMap: Record<string, AttributeMapping>;
   lifetimeSeconds: number;
   signAssertion: boolean;
   signatureAlgorithm: string;
@@ -27,6 +31,34 @@ export interface Saml2Config {
   keyTransportAlgorithm: string;
   spEncryptionCertificate: string | null;
   plugins: Record<PluginKind, string | null>;
+  /** Null on instances published before the envelope existed (off). */
+  envelope: { enabled: boolean; signResponse: boolean } | null;
+  /** Null: the defaults. */
+  metadata: { sign: boolean; validitySeconds: number; cacheDurationSeconds: number } | null;
+}
+
+export interface AccessTokenConfig {
+  issuer: string | null;
+  audience: string[];
+  lifetimeSeconds: number;
+  signatureAlgorithm: string;
+  signingKeyId: string | null;
+  claimMap: Record<string, string>;
+}
+
+export interface TokenExchange {
+  audiences: string[] | null;
+  resources: string[] | null;
+  scopes: string[] | null;
+  delegation: { allowed: boolean; requireMayAct: boolean; maxChainDepth: number };
+}
+
+export interface Saml2Trust {
+  issuer: string;
+  certificates: string[];
+  audience: string[];
+  recipients: string[] | null;
+  signatureAlgorithms: string[];
 }
 
 export interface OidcConfig {
@@ -47,6 +79,7 @@ export interface OidcTrust {
   jwks: unknown;
   jwksUri: string | null;
   hasClientSecret: boolean;
+  acceptAccessTokens: boolean | null;
 }
 
 export interface X509Trust {
@@ -67,6 +100,11 @@ export interface StsInstance {
   oidc: OidcConfig | null;
   oidcTrust: OidcTrust[] | null;
   x509Trust: X509Trust | null;
+  accessToken: AccessTokenConfig | null;
+  tokenExchange: TokenExchange | null;
+  saml2Trust: Saml2Trust[] | null;
+  /** Sections of token kinds the console has no editor for (plugins), by their InstanceInput name. */
+  extra?: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
   endpoints: { rest: string; jwks: string; openidConfiguration: string; samlMetadata: string };
@@ -152,18 +190,36 @@ export const INSTANCE_FIELDS = `
   transforms { input output invalidateInterimSession customInput customOutput }
   saml2 { issuer spEntityId spAcsUrl nameIdFormat attributeMap lifetimeSeconds signAssertion signatureAlgorithm signingKeyId
           encryptAssertion encryptNameId encryptAttributes dataEncryptionAlgorithm keyTransportAlgorithm spEncryptionCertificate
-          plugins { conditions subject authenticationStatements attributeStatements authorizationDecisionStatements } }
+          plugins { conditions subject authenticationStatements attributeStatements authorizationDecisionStatements }
+          envelope { enabled signResponse } metadata { sign validitySeconds cacheDurationSeconds } }
   oidc { issuer audience authorizedParty signatureAlgorithm signingKeyId hasClientSecret claimMap lifetimeSeconds }
-  oidcTrust { issuer audience authorizedParties jwks jwksUri hasClientSecret }
+  oidcTrust { issuer audience authorizedParties jwks jwksUri hasClientSecret acceptAccessTokens }
   x509Trust { caCertificates offloadHeader trustedProxies }
+  accessToken { issuer audience lifetimeSeconds signatureAlgorithm signingKeyId claimMap }
+  tokenExchange { audiences resources scopes delegation { allowed requireMayAct maxChainDepth } }
+  saml2Trust { issuer certificates audience recipients signatureAlgorithms }
   endpoints { rest jwks openidConfiguration samlMetadata }
 `;
+
+export interface OAuthClient {
+  clientId: string;
+  authMethod: string;
+  instances: string[];
+  scopes: string[];
+  roles: string[];
+  jwks: unknown;
+  hasSecret: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const CLIENT_FIELDS = 'clientId authMethod instances scopes roles jwks hasSecret createdAt updatedAt';
 
 export const KEY_FIELDS = 'kid algorithm keySize status certificate createdAt';
 
 /** The token type validateToken and cancelToken take for an issued token of this output or record type. */
-export function checkType(type: string): 'SAML2' | 'OPENIDCONNECT' | 'CUSTOM' {
-  return type === 'SAML2' || type === 'OPENIDCONNECT' ? type : 'CUSTOM';
+export function checkType(type: string): 'SAML2' | 'OPENIDCONNECT' | 'ACCESS_TOKEN' | 'CUSTOM' {
+  return type === 'SAML2' || type === 'OPENIDCONNECT' || type === 'ACCESS_TOKEN' ? type : 'CUSTOM';
 }
 
 export function transformLabel(t: Pick<Transform, 'input' | 'output' | 'customInput' | 'customOutput'>): string {

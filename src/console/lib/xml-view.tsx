@@ -108,12 +108,22 @@ function first(doc: Document, ns: string, local: string): Element | undefined {
 
 /** What the assertion says, for a table above the XML. Read for display only: the server verifies. */
 export function summarizeAssertion(doc: Document): AssertionSummary {
-  const encrypted = doc.documentElement.localName === 'EncryptedAssertion';
+  const root = doc.documentElement;
+  // A samlp:Response envelope (API.md §8) carries the assertion, signed or encrypted as configured.
+  const response = root.localName === 'Response' ? root : null;
+  const assertion = response ? first(doc, SAML, 'Assertion') : root;
+  const encrypted = response ? !assertion && !!first(doc, SAML, 'EncryptedAssertion') : root.localName === 'EncryptedAssertion';
   const rows: Array<[string, string]> = [];
   const push = (label: string, v: string | null | undefined) => {
     if (v) rows.push([label, v]);
   };
-  push('Assertion ID', doc.documentElement.getAttribute('ID'));
+  if (response) {
+    push('Response ID', response.getAttribute('ID'));
+    push('Destination', response.getAttribute('Destination'));
+    push('In response to', response.getAttribute('InResponseTo'));
+    push('Status', response.getElementsByTagNameNS('urn:oasis:names:tc:SAML:2.0:protocol', 'StatusCode')[0]?.getAttribute('Value'));
+  }
+  push('Assertion ID', assertion?.getAttribute('ID'));
   push('Issuer', first(doc, SAML, 'Issuer')?.textContent?.trim());
   const nameId = first(doc, SAML, 'NameID');
   push('Subject', nameId?.textContent?.trim());

@@ -6,12 +6,13 @@ import { Pager, usePager } from '../ui/pager';
 
 const PAGE = 25;
 
-/** The actions Tessera records (the audit calls in the engine, publish service, resolvers). */
-const ACTIONS = [
-  'translate', 'validate', 'cancel', 'publishInstance', 'updateInstance', 'deleteInstance', 'generateKey', 'rotateKey', 'retireKey',
-  'login', 'logout', 'changePassword', 'createUser', 'deleteUser',
-];
-/** OK, or one of the public error codes (API.md §2). */
+/**
+ * How many recent events seed the action suggestions. The schema has no list of actions (every part of
+ * Tessera, plugins included, records its own), so the action filter is free text, suggested from the actions
+ * the server has recorded: these, and those of every page shown since.
+ */
+const SUGGESTION_SAMPLE = 500;
+/** OK, or one of the public error codes (API.md §2); codes seen in events are suggested too. */
 const OUTCOMES = [
   'OK', 'BAD_USER_INPUT', 'UNSUPPORTED_TRANSFORM', 'UNAUTHENTICATED', 'INVALID_TOKEN', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT',
   'TOKEN_PERSISTENCE_DISABLED', 'RATE_LIMITED', 'UNAVAILABLE', 'INTERNAL',
@@ -39,6 +40,25 @@ export function AuditPage() {
   const [outcome, setOutcome] = useState('');
   const [filter, setFilter] = useState({ instance: '', action: '', outcome: '' });
   const pager = usePager();
+  const [seen, setSeen] = useState<{ actions: Set<string>; outcomes: Set<string> }>({ actions: new Set(), outcomes: new Set() });
+  const learn = (evs: Array<Pick<AuditEvent, 'action' | 'outcome'>>) =>
+    setSeen((cur) => {
+      const actions = new Set(cur.actions);
+      const outcomes = new Set(cur.outcomes);
+      for (const e of evs) {
+        actions.add(e.action);
+        outcomes.add(e.outcome);
+      }
+      return actions.size === cur.actions.size && outcomes.size === cur.outcomes.size ? cur : { actions, outcomes };
+    });
+  useLoad(
+    () =>
+      api<{ auditEvents: Array<Pick<AuditEvent, 'action' | 'outcome'>> }>(`query AuditActions($first: Int) { auditEvents(first: $first) { action outcome } }`, { first: SUGGESTION_SAMPLE }).then((d) => {
+        learn(d.auditEvents);
+        return d.auditEvents.length;
+      }),
+    [],
+  );
   const events = useLoad(
     () =>
       api<{ auditEvents: AuditEvent[] }>(
@@ -48,7 +68,10 @@ export function AuditPage() {
           }
         }`,
         { instance: filter.instance || null, action: filter.action || null, outcome: filter.outcome || null, first: PAGE + 1, after: pager.after ?? null },
-      ).then((d) => d.auditEvents),
+      ).then((d) => {
+        learn(d.auditEvents);
+        return d.auditEvents;
+      }),
     [filter, pager.after],
   );
 
@@ -82,13 +105,13 @@ export function AuditPage() {
         />
         <TextField id="audit-action" label="Action" value={action} onChange={setAction} list="audit-actions" placeholder="any" />
         <datalist id="audit-actions">
-          {ACTIONS.map((a) => (
+          {[...seen.actions].sort().map((a) => (
             <option key={a} value={a} />
           ))}
         </datalist>
         <TextField id="audit-outcome" label="Outcome" value={outcome} onChange={setOutcome} list="audit-outcomes" placeholder="any" />
         <datalist id="audit-outcomes">
-          {OUTCOMES.map((o) => (
+          {[...new Set([...OUTCOMES, ...seen.outcomes])].map((o) => (
             <option key={o} value={o} />
           ))}
         </datalist>

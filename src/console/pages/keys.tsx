@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { keyUsage, type KeyUse } from '../lib/key-usage';
+import { byInstance, keyUsage, type KeyUse } from '../lib/key-usage';
 import { Link } from '../lib/router';
 import { useApi } from '../lib/session';
 import { INSTANCE_FIELDS, KEY_FIELDS, type Key, type StsInstance } from '../lib/types';
@@ -28,9 +28,9 @@ function Uses({ uses }: { uses: KeyUse[] | undefined }) {
   if (!uses?.length) return <span className="muted">none</span>;
   return (
     <ul className="links">
-      {uses.map((u) => (
-        <li key={`${u.instance}-${u.what}`}>
-          <Link to={`/instances/${u.instance}`}>{u.instance}</Link> <span className="muted small">({u.what}{u.pinned ? ', pinned' : ''})</span>
+      {byInstance(uses).map((u) => (
+        <li key={u.instance}>
+          <Link to={`/instances/${u.instance}`}>{u.instance}</Link> <span className="muted small">({u.labels.join('; ')})</span>
         </li>
       ))}
     </ul>
@@ -165,7 +165,7 @@ export function KeysPage() {
         )}
         {cUses.length > 0 && (
           <p>
-            <strong>Used now by:</strong> {cUses.map((u) => `${u.instance} (${u.what}${u.pinned ? ', pinned' : ''})`).join(', ')}.
+            <strong>Used now by:</strong> {byInstance(cUses).map((u) => `${u.instance} (${u.labels.join('; ')})`).join(', ')}.
             {c?.kind === 'retire' && cUses.some((u) => u.pinned) && ' Instances pinned to it will fail to sign until they name another key.'}
             {c?.kind === 'rotate' && cUses.some((u) => u.pinned) && ' Pinned instances keep signing with this key until they are edited.'}
           </p>

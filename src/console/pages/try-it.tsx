@@ -11,6 +11,7 @@ import { parseXml, summarizeAssertion, XmlView } from '../lib/xml-view';
 import {
   Badge,
   Button,
+  Checkbox,
   ConfirmDialog,
   CopyButton,
   ErrorAlert,
@@ -19,7 +20,9 @@ import {
   formErrorsFrom,
   Loading,
   NO_ERRORS,
+  Section,
   SelectField,
+  splitList,
   TextArea,
   TextField,
   Time,
@@ -28,7 +31,19 @@ import {
   type FormErrorState,
 } from '../ui/components';
 
-type TryInstance = Pick<StsInstance, 'name' | 'transforms' | 'persistIssuedTokens' | 'callerRoles'>;
+type TryInstance = Pick<StsInstance, 'name' | 'transforms' | 'persistIssuedTokens' | 'callerRoles'> & {
+  tokenExchange: { scopes: string[] | null; delegation: { allowed: boolean } } | null;
+  saml2: { envelope: { enabled: boolean } | null } | null;
+  accessToken: { audience: string[] } | null;
+};
+
+/** The kinds an actor token may be (RFC 8693 §2.1 actor_token): the field each takes it in. */
+const ACTOR_KINDS: Array<{ type: string; field: string; label: string }> = [
+  { type: 'ACCESS_TOKEN', field: 'accessToken', label: 'Access token (JWT)' },
+  { type: 'OPENIDCONNECT', field: 'idToken', label: 'ID token' },
+  { type: 'SAML2', field: 'samlAssertion', label: 'SAML assertion (XML)' },
+  { type: 'SESSION', field: 'sessionToken', label: 'Session token' },
+];
 
 interface Inputs {
   username: string;
@@ -38,12 +53,25 @@ interface Inputs {
   proof: string;
   sessionToken: string;
   customToken: string;
+  accessToken: string;
+  samlAssertion: string;
   subjectConfirmation: string;
   proofCertificate: string;
   nonce: string;
+  audience: string;
+  scope: string;
+  envelope: '' | 'true' | 'false';
+  inResponseTo: string;
+  useActor: boolean;
+  actorType: string;
+  actorToken: string;
 }
 
-const EMPTY: Inputs = { username: '', password: '', idToken: '', certificate: '', proof: '', sessionToken: '', customToken: '', subjectConfirmation: 'BEARER', proofCertificate: '', nonce: '' };
+const EMPTY: Inputs = {
+  username: '', password: '', idToken: '', certificate: '', proof: '', sessionToken: '', customToken: '', accessToken: '', samlAssertion: '',
+  subjectConfirmation: 'BEARER', proofCertificate: '', nonce: '', audience: '', scope: '', envelope: '', inResponseTo: '',
+  useActor: false, actorType: 'ACCESS_TOKEN', actorToken: '',
+};
 
 const REASONS: Record<string, string> = {
   EXPIRED: 'The token has expired.',
@@ -113,7 +141,7 @@ function ValidationView({ v, label }: { v: TokenValidation; label: string }) {
 }
 
 function Decoded({ result }: { result: TranslatedToken }) {
-  if (result.type === 'OPENIDCONNECT') {
+  if (result.type === 'OPENIDCONNECT' || result.type === 'ACCESS_TOKEN') {
     const jwt = decodeJwtUnverified(result.token);
     if (!jwt) return <p className="alert alert-error">The token is not a compact JWS.</p>;
     return (
@@ -168,7 +196,10 @@ export function TryItPage({ initialInstance }: { initialInstance?: string }) {
   const api = useApi();
   const list = useLoad(
     () =>
-      api<{ instances: TryInstance[] }>('query TryInstances { instances { name persistIssuedTokens callerRoles transforms { input output invalidateInterimSession customInput customOutput } } }').then(
+      api<{ instances: TryInstance[] }>(
+        `query TryInstances { instances { name persistIssuedTokens callerRoles transforms { input output invalidateInterimSession customInput customOutput }
+          tokenExchange { scopes delegation { allowed } } saml2 { envelope { enabled } } accessToken { audience } } }`,
+      ).then(
         (d) => d.instances,
       ),
     [],
@@ -234,6 +265,12 @@ export function TryItPage({ initialInstance }: { initialInstance?: string }) {
       case 'SESSION':
         input.sessionToken = v.sessionToken.trim();
         break;
+      case 'ACCESS_TOKEN':
+        input.accessToken = v.accessToken.trim();
+        break;
+      case 'SAML2':
+        input.samlAssertion = v.samlAssertion.trim();
+        break;
       case 'CUSTOM':
         input.customType = transform.customInput;
         try {
@@ -245,19 +282,30 @@ export function TryItPage({ initialInstance }: { initialInstance?: string }) {
         break;
     }
     const output: Record<string, unknown> = { type: transform.output };
+    const audience = splitList(v.audience);
+    if (audience.length > 0 && ['SAML2', 'OPENIDCONNECT', 'ACCESS_TOKEN'].includes(transform.output)) output.audience = audience;
     if (transform.output === 'SAML2') {
       output.subjectConfirmation = v.subjectConfirmation;
       if (v.subjectConfirmation === 'HOLDER_OF_KEY' && v.proofCertificate.trim()) output.proofCertificate = v.proofCertificate.trim();
+      if (v.envelope) output.envelope = v.envelope === 'true';
+      if (v.inResponseTo.trim()) output.inResponseTo = v.inResponseTo.trim();
     } else if (transform.output === 'OPENIDCONNECT') {
       if (v.nonce.trim()) output.nonce = v.nonce.trim();
+    } else if (transform.output === 'ACCESS_TOKEN') {
+      if (v.scope.trim()) output.scope = splitList(v.scope).join(' ');
     } else {
       output.customType = transform.customOutput;
+    }
+    let actor: Record<string, unknown> | undefined;
+    if (v.useActor) {
+      const kind = ACTOR_KINDS.find((k) => k.type === v.actorType) ?? ACTOR_KINDS[0]!;
+      actor = { type: kind.type, [kind.field]: v.actorToken.trim() };
     }
     setBusy(true);
     try {
       const r = await api<{ translateToken: TranslatedToken }>(
-        'mutation Translate($instance: String!, $input: TokenInput!, $output: TokenOutput!) { translateToken(instance: $instance, input: $input, output: $output) { token type tokenId subject issuedAt expiresAt } }',
-        { instance: instance.name, input, output },
+        'mutation Translate($instance: String!, $input: TokenInput!, $output: TokenOutput!, $actor: TokenInput) { translateToken(instance: $instance, input: $input, output: $output, actor: $actor) { token type tokenId subject issuedAt expiresAt } }',
+        { instance: instance.name, input, output, actor: actor ?? null },
       );
       const token = r.translateToken;
       rememberIssued(token.tokenId, { token: token.token, instance: instance.name, type: token.type });
@@ -329,6 +377,20 @@ export function TryItPage({ initialInstance }: { initialInstance?: string }) {
               {transform.input === 'SESSION' && (
                 <TextField label="Session token" field="input.sessionToken" value={v.sessionToken} onChange={(x) => set({ sessionToken: x })} hint={transform.invalidateInterimSession ? 'This transform ends the session it is given.' : undefined} />
               )}
+              {transform.input === 'ACCESS_TOKEN' && (
+                <TextArea label="Access token" field="input.accessToken" value={v.accessToken} onChange={(x) => set({ accessToken: x })} rows={5} placeholder="eyJ…" hint="A JWT access token (typ at+jwt) from a trusted issuer that accepts access tokens." />
+              )}
+              {transform.input === 'SAML2' && (
+                <TextArea
+                  label="SAML assertion (XML)"
+                  field="input.samlAssertion"
+                  value={v.samlAssertion}
+                  onChange={(x) => set({ samlAssertion: x })}
+                  rows={8}
+                  placeholder="<saml:Assertion …> or <samlp:Response …>"
+                  hint="A signed assertion (or EncryptedAssertion, or a Response carrying one) from a trusted identity provider. Each assertion ID is accepted once."
+                />
+              )}
               {transform.input === 'CUSTOM' && (
                 <TextArea label={`${transform.customInput} token (JSON)`} field="input.customToken" value={v.customToken} onChange={(x) => set({ customToken: x })} rows={5} hint="Passed to the custom validator as it is." />
               )}
@@ -353,9 +415,70 @@ export function TryItPage({ initialInstance }: { initialInstance?: string }) {
                   )}
                 </>
               )}
+              {transform.output === 'SAML2' && (
+                <div className="row-grid">
+                  <SelectField
+                    label="Response envelope"
+                    field="output.envelope"
+                    value={v.envelope}
+                    onChange={(x) => set({ envelope: x as Inputs['envelope'] })}
+                    options={[
+                      { value: '', label: `The instance's setting (${instance.saml2?.envelope?.enabled ? 'wrap' : 'bare assertion'})` },
+                      { value: 'true', label: 'Wrap in a samlp:Response' },
+                      { value: 'false', label: 'The bare assertion' },
+                    ]}
+                  />
+                  <TextField label="In response to" field="output.inResponseTo" value={v.inResponseTo} onChange={(x) => set({ inResponseTo: x })} hint="Optional: the SP's AuthnRequest ID." />
+                </div>
+              )}
               {transform.output === 'OPENIDCONNECT' && <TextField label="Nonce" field="output.nonce" value={v.nonce} onChange={(x) => set({ nonce: x })} hint="Optional." />}
+              {transform.output === 'ACCESS_TOKEN' && (
+                <TextField
+                  label="Scope"
+                  field="output.scope"
+                  value={v.scope}
+                  onChange={(x) => set({ scope: x })}
+                  list="try-scopes"
+                  hint={instance.tokenExchange?.scopes?.length ? `Optional; this instance issues ${instance.tokenExchange.scopes.join(' ')}.` : 'Optional, space-separated.'}
+                />
+              )}
+              <datalist id="try-scopes">
+                {(instance.tokenExchange?.scopes ?? []).map((x) => (
+                  <option key={x} value={x} />
+                ))}
+              </datalist>
+              {['SAML2', 'OPENIDCONNECT', 'ACCESS_TOKEN'].includes(transform.output) && (
+                <TextField
+                  label="Audience"
+                  field="output.audience"
+                  value={v.audience}
+                  onChange={(x) => set({ audience: x })}
+                  hint={transform.output === 'ACCESS_TOKEN' && instance.accessToken ? `Optional, comma-separated; default ${instance.accessToken.audience.join(', ')}.` : "Optional, comma-separated; default the output's configured audience."}
+                />
+              )}
               {transform.output === 'CUSTOM' && <p className="hint">Issued by the custom provider {transform.customOutput}.</p>}
             </fieldset>
+            <Section sub title="Delegation (RFC 8693 actor)" field="actor">
+              <Checkbox
+                label="Add an actor token: someone acting for the subject"
+                id="try-use-actor"
+                checked={v.useActor}
+                onChange={(x) => set({ useActor: x })}
+                hint={instance.tokenExchange?.delegation.allowed ? 'This instance allows delegation: the issued JWT names the actor in act.' : 'This instance does not allow delegation; Tessera refuses an actor token.'}
+              />
+              {v.useActor && (
+                <>
+                  <SelectField label="Actor token kind" field="actor.type" value={v.actorType} onChange={(x) => set({ actorType: x })} options={ACTOR_KINDS.map((k) => ({ value: k.type, label: k.label }))} />
+                  <TextArea
+                    label="Actor token"
+                    field={`actor.${(ACTOR_KINDS.find((k) => k.type === v.actorType) ?? ACTOR_KINDS[0]!).field}`}
+                    value={v.actorToken}
+                    onChange={(x) => set({ actorToken: x })}
+                    rows={4}
+                  />
+                </>
+              )}
+            </Section>
             <div className="actions">
               <Button type="submit" className="btn btn-primary" busy={busy} busyLabel="Translating…">
                 Translate
