@@ -147,6 +147,13 @@ describe('console: the editors of the token exchange sections', () => {
     await page.getByRole('group', { name: 'Identity provider 3' }).waitFor();
     await page.getByRole('button', { name: 'Remove identity provider 3' }).click();
     assert.equal(await page.getByRole('group', { name: 'Identity provider 3' }).count(), 0);
+    // The SP metadata those IdPs are configured with is linked from the form, and served.
+    const sp = page.getByRole('link', { name: 'SAML SP metadata' });
+    const href = await sp.getAttribute('href');
+    assert.equal(href, `${b.s.url}/sts/orders/saml-sp-metadata.xml`);
+    const md = await fetch(href!);
+    assert.equal(md.status, 200);
+    assert.match(await md.text(), /entityID="urn:tessera:orders"/);
     b.assertClean();
   });
 
@@ -212,6 +219,26 @@ describe('console: the editors of the token exchange sections', () => {
     // The metadata document follows: cacheDuration PT60S.
     const md = await (await fetch(i.endpoints.samlMetadata)).text();
     assert.match(md, /cacheDuration="PT60S"/);
+    b.assertClean();
+  });
+
+  test('the holder-of-key trust list: shown as stored, a bad entry refused at its field, kept on save', async () => {
+    const { page, s } = b;
+    await page.goto(`${s.url}/admin/instances/orders`);
+    const field = page.getByLabel('Holder-of-key trust (PEM)');
+    const shown = await field.inputValue();
+    assert.equal(shown.match(/-----BEGIN CERTIFICATE-----/g)?.length, 2);
+    await field.fill(`${shown}\n-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----`);
+    await save();
+    const e = await errorAt(page, 'Holder-of-key trust (PEM)');
+    assert.match(e.text, /holderOfKeyTrust\[2\]|certificate/);
+    const first = shown.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/)![0];
+    await field.fill(first);
+    await save();
+    await page.getByText(SAVED).waitFor();
+    const stored1 = (await stored('orders')).saml2.holderOfKeyTrust as string[];
+    assert.equal(stored1.length, 1);
+    assert.equal(stored1[0]!.replace(/\s/g, ''), first.replace(/\s/g, ''));
     b.assertClean();
   });
 });

@@ -10,7 +10,7 @@ export const FULL_INSTANCE_QUERY = `query($n: String!) { instance(name: $n) {
   id name persistIssuedTokens callerRoles realm hasClientSecret createdAt
   transforms { input output invalidateInterimSession customInput customOutput }
   saml2 { issuer spEntityId spAcsUrl nameIdFormat attributeMap lifetimeSeconds signAssertion signatureAlgorithm signingKeyId
-          encryptAssertion encryptNameId encryptAttributes dataEncryptionAlgorithm keyTransportAlgorithm spEncryptionCertificate
+          encryptAssertion encryptNameId encryptAttributes dataEncryptionAlgorithm keyTransportAlgorithm spEncryptionCertificate holderOfKeyTrust
           plugins { conditions subject authenticationStatements attributeStatements authorizationDecisionStatements }
           envelope { enabled signResponse } metadata { sign validitySeconds cacheDurationSeconds } }
   oidc { issuer audience authorizedParty signatureAlgorithm signingKeyId hasClientSecret claimMap lifetimeSeconds }
@@ -19,7 +19,7 @@ export const FULL_INSTANCE_QUERY = `query($n: String!) { instance(name: $n) {
   accessToken { issuer audience lifetimeSeconds signatureAlgorithm signingKeyId claimMap }
   tokenExchange { audiences resources scopes delegation { allowed requireMayAct maxChainDepth } }
   saml2Trust { issuer certificates audience recipients signatureAlgorithms }
-  endpoints { rest jwks openidConfiguration samlMetadata }
+  endpoints { rest jwks openidConfiguration samlMetadata samlSpMetadata }
 } }`;
 
 export async function fullInstanceInput(s: TestServer, name: string): Promise<Record<string, unknown>> {
@@ -61,6 +61,7 @@ export async function fullInstanceInput(s: TestServer, name: string): Promise<Re
       dataEncryptionAlgorithm: 'http://www.w3.org/2001/04/xmlenc#aes256-cbc',
       keyTransportAlgorithm: 'http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p',
       spEncryptionCertificate: sp.certPem,
+      holderOfKeyTrust: [ca.certPem, idp.certPem],
       envelope: { enabled: true, signResponse: true },
       metadata: { sign: true, validitySeconds: 86400, cacheDurationSeconds: 600 },
     },

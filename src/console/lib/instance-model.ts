@@ -81,6 +81,8 @@ export interface FormState {
     encryptAttributes: boolean;
     dataEncryptionAlgorithm: string;
     spEncryptionCertificate: string;
+    /** PEM certificates, one after the other (HOLDER_OF_KEY trust list). */
+    holderOfKeyTrust: string;
     keyTransportAlgorithm: string;
     plugins: Record<PluginKind, string>;
     envelopeEnabled: boolean;
@@ -173,6 +175,7 @@ export function emptyForm(output: TokenType = 'OPENIDCONNECT'): FormState {
       encryptAttributes: false,
       dataEncryptionAlgorithm: '',
       spEncryptionCertificate: '',
+      holderOfKeyTrust: '',
       keyTransportAlgorithm: '',
       plugins: emptyPlugins(),
       envelopeEnabled: false,
@@ -236,6 +239,7 @@ export function formFromInstance(i: StsInstance, schema?: SchemaInfo): FormState
       encryptAttributes: s.encryptAttributes,
       dataEncryptionAlgorithm: s.dataEncryptionAlgorithm,
       spEncryptionCertificate: s.spEncryptionCertificate ?? '',
+      holderOfKeyTrust: (s.holderOfKeyTrust ?? []).join('\n'),
       keyTransportAlgorithm: s.keyTransportAlgorithm ?? '',
       plugins: Object.fromEntries(PLUGIN_KINDS.map((k) => [k, s.plugins?.[k] ?? ''])) as Record<PluginKind, string>,
       envelopeEnabled: s.envelope?.enabled ?? false,
@@ -426,6 +430,7 @@ export function toInstanceInput(f: FormState): Record<string, unknown> {
       dataEncryptionAlgorithm: opt(s.dataEncryptionAlgorithm),
       keyTransportAlgorithm: opt(s.keyTransportAlgorithm),
       spEncryptionCertificate: opt(s.spEncryptionCertificate),
+      holderOfKeyTrust: s.holderOfKeyTrust.match(PEM) ?? (s.holderOfKeyTrust.trim() ? [s.holderOfKeyTrust.trim()] : []),
       plugins: Object.fromEntries(PLUGIN_KINDS.map((k) => [k, opt(s.plugins[k])])),
       envelope: { enabled: s.envelopeEnabled, signResponse: s.signResponse },
       metadata: { sign: s.signMetadata, validitySeconds: int(s.metadataValiditySeconds), cacheDurationSeconds: int(s.metadataCacheDurationSeconds) },

@@ -30,6 +30,8 @@ export interface Saml2Config {
   dataEncryptionAlgorithm: string;
   keyTransportAlgorithm: string;
   spEncryptionCertificate: string | null;
+  /** PEM certificates a HOLDER_OF_KEY certificate must be or be issued by; null: any acceptable one. */
+  holderOfKeyTrust: string[] | null;
   plugins: Record<PluginKind, string | null>;
   /** Null on instances published before the envelope existed (off). */
   envelope: { enabled: boolean; signResponse: boolean } | null;
@@ -107,7 +109,7 @@ export interface StsInstance {
   extra?: Record<string, unknown>;
   createdAt: string;
   updatedAt: string;
-  endpoints: { rest: string; jwks: string; openidConfiguration: string; samlMetadata: string };
+  endpoints: { rest: string; jwks: string; openidConfiguration: string; samlMetadata: string; samlSpMetadata: string };
 }
 
 export interface Key {
@@ -189,7 +191,7 @@ export const INSTANCE_FIELDS = `
   id name persistIssuedTokens callerRoles realm createdAt updatedAt
   transforms { input output invalidateInterimSession customInput customOutput }
   saml2 { issuer spEntityId spAcsUrl nameIdFormat attributeMap lifetimeSeconds signAssertion signatureAlgorithm signingKeyId
-          encryptAssertion encryptNameId encryptAttributes dataEncryptionAlgorithm keyTransportAlgorithm spEncryptionCertificate
+          encryptAssertion encryptNameId encryptAttributes dataEncryptionAlgorithm keyTransportAlgorithm spEncryptionCertificate holderOfKeyTrust
           plugins { conditions subject authenticationStatements attributeStatements authorizationDecisionStatements }
           envelope { enabled signResponse } metadata { sign validitySeconds cacheDurationSeconds } }
   oidc { issuer audience authorizedParty signatureAlgorithm signingKeyId hasClientSecret claimMap lifetimeSeconds }
@@ -198,7 +200,7 @@ export const INSTANCE_FIELDS = `
   accessToken { issuer audience lifetimeSeconds signatureAlgorithm signingKeyId claimMap }
   tokenExchange { audiences resources scopes delegation { allowed requireMayAct maxChainDepth } }
   saml2Trust { issuer certificates audience recipients signatureAlgorithms }
-  endpoints { rest jwks openidConfiguration samlMetadata }
+  endpoints { rest jwks openidConfiguration samlMetadata samlSpMetadata }
 `;
 
 export interface OAuthClient {

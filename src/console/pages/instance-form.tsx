@@ -475,6 +475,12 @@ export function InstanceFormPage({ name, fromMetadata }: { name?: string; fromMe
               · <a href={instance.endpoints.samlMetadata} target="_blank" rel="noreferrer noopener">SAML metadata</a>
             </>
           )}
+          {instance.saml2Trust && instance.saml2Trust.length > 0 && (
+            <>
+              {' '}
+              · <a href={instance.endpoints.samlSpMetadata} target="_blank" rel="noreferrer noopener">SAML SP metadata</a>
+            </>
+          )}
           {instance.oidc && (
             <>
               {' '}
@@ -589,6 +595,7 @@ export function InstanceFormPage({ name, fromMetadata }: { name?: string; fromMe
                 <SelectField label="Data encryption algorithm" field="input.saml2.dataEncryptionAlgorithm" value={f.saml2.dataEncryptionAlgorithm} onChange={(v) => saml({ dataEncryptionAlgorithm: v })} options={selectOrKeep(DATA_ENC_ALGS, f.saml2.dataEncryptionAlgorithm)} />
                 <SelectField label="Key transport algorithm" field="input.saml2.keyTransportAlgorithm" value={f.saml2.keyTransportAlgorithm} onChange={(v) => saml({ keyTransportAlgorithm: v })} options={selectOrKeep(KEY_TRANSPORT_ALGS, f.saml2.keyTransportAlgorithm)} />
                 <TextArea label="SP encryption certificate (PEM)" field="input.saml2.spEncryptionCertificate" value={f.saml2.spEncryptionCertificate} onChange={(v) => saml({ spEncryptionCertificate: v })} rows={5} hint="An RSA certificate; required when anything is encrypted. Key transport is RSA-OAEP." placeholder="-----BEGIN CERTIFICATE-----" />
+                <TextArea label="Holder-of-key trust (PEM)" field="input.saml2.holderOfKeyTrust" value={f.saml2.holderOfKeyTrust} onChange={(v) => saml({ holderOfKeyTrust: v })} rows={4} hint="Optional. HOLDER_OF_KEY certificates must be one of these or issued by one; empty: any parsable certificate valid now with an acceptable key." placeholder="-----BEGIN CERTIFICATE-----" />
               </fieldset>
               <Section sub title="Response envelope" field="input.saml2.envelope" intro="A samlp:Response around each assertion (Destination = the ACS URL, Issuer, Status Success), as SP libraries expect.">
                 <Checkbox label="Wrap assertions in a samlp:Response" field="input.saml2.envelope.enabled" checked={f.saml2.envelopeEnabled} onChange={(v) => saml({ envelopeEnabled: v })} hint="A request's own envelope option overrides this." />

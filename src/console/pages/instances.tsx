@@ -12,6 +12,8 @@ function endpointLinks(i: StsInstance): Array<{ href: string; label: string }> {
     links.push({ href: i.endpoints.openidConfiguration, label: 'OpenID configuration' });
   }
   if (i.saml2) links.push({ href: i.endpoints.samlMetadata, label: 'SAML metadata' });
+  // The SP that partner IdPs send assertions to (SAML2 input).
+  if (i.saml2Trust && i.saml2Trust.length > 0) links.push({ href: i.endpoints.samlSpMetadata, label: 'SAML SP metadata' });
   return links;
 }
 
