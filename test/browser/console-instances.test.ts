@@ -86,7 +86,7 @@ describe('console: instances', () => {
     await page.getByLabel('OIDC lifetime (seconds)').fill('300');
     await page.getByRole('button', { name: 'Add claim' }).click();
     await page.getByLabel('Claim 1', { exact: true }).fill('email');
-    await page.getByLabel('From user attribute 1').fill('mail');
+    await page.getByLabel('Claim from user attribute 1').fill('mail');
     // Adding a SAML2 output brings its section in; removing the transform takes it away again.
     await page.getByRole('button', { name: 'Add transform' }).click();
     await page.getByLabel('Output token').nth(1).selectOption('SAML2');

@@ -33,7 +33,7 @@ describe('console: from SP metadata to a cancelled token', () => {
     await page.getByLabel('Encrypt the name ID').check();
     await page.getByRole('button', { name: 'Add saml attribute' }).click();
     await page.getByLabel('SAML attribute 1', { exact: true }).fill('mail');
-    await page.getByLabel('From user attribute 1').fill('mail');
+    await page.getByLabel('From user attribute 1', { exact: true }).fill('mail');
     await page.getByRole('button', { name: 'Publish instance' }).click();
     await page.getByText('Instance acme was published.').waitFor();
     const md = await (await fetch(`${s.url}/sts/acme/saml-metadata.xml`)).text();

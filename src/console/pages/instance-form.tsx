@@ -659,7 +659,7 @@ export function InstanceFormPage({ name, fromMetadata }: { name?: string; fromMe
                 field="input.oidc.claimMap"
                 label="Claims"
                 keyLabel="Claim"
-                valueLabel="From user attribute"
+                valueLabel="Claim from user attribute"
                 rows={f.oidc.claimMap}
                 onChange={(rows) => oidc({ claimMap: rows })}
                 hint="Extra claims and the user attribute each carries; registered claims (iss, sub, aud, exp…) are set by Tessera."
