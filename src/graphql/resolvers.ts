@@ -196,7 +196,7 @@ export class AdminResolver {
   @Query(() => [SamlPluginType], { description: 'Built-in and loaded SAML statement plugins.' })
   samlPlugins(@Ctx() ctx: GqlContext): SamlPluginType[] {
     requireAdmin(ctx);
-    return ctx.services.samlPlugins.list().map((p) => Object.assign(new SamlPluginType(), p));
+    return ctx.services.samlPlugins.list().map((p) => Object.assign(new SamlPluginType(), { ...p, amClassNames: p.amClassNames ?? [] }));
   }
 
   @Query(() => [CustomTokenTypeType], { description: 'Loaded custom token validators and providers.' })
@@ -205,7 +205,15 @@ export class AdminResolver {
     return ctx.services.registry
       .all()
       .filter((k) => !k.builtIn)
-      .map((k) => Object.assign(new CustomTokenTypeType(), { tokenType: k.name, hasValidator: !!k.validator, hasProvider: !!k.provider }));
+      .map((k) =>
+        Object.assign(new CustomTokenTypeType(), {
+          tokenType: k.name,
+          hasValidator: !!k.validator,
+          hasProvider: !!k.provider,
+          validatorAmClassNames: [...(k.validator?.amClassNames ?? [])],
+          providerAmClassNames: [...(k.provider?.amClassNames ?? [])],
+        }),
+      );
   }
 
   @Query(() => [IssuedTokenRecordType], { description: 'Newest first. `first` defaults to 50 (at most 500); `after` is a record cursor.' })

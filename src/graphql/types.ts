@@ -82,6 +82,8 @@ export class SamlPluginType {
   statement!: string;
   @Field(() => Boolean, { description: 'Whether Tessera ships it.' }) builtIn!: boolean;
   @Field(() => String, { nullable: true, description: 'What it provides, in its author\'s words.' }) description?: string;
+  @Field(() => [String], { description: 'The PingAM statement-provider classes it stands in for when the publish service reads an AM instance_state (empty: none).' })
+  amClassNames!: string[];
 }
 
 @ObjectType('CustomTokenType', { description: 'A custom token type loaded as a plugin (reached as CUSTOM with customType).' })
@@ -89,6 +91,10 @@ export class CustomTokenTypeType {
   @Field(() => String, { description: 'Its name, ^[A-Z][A-Z0-9_]{0,31}$.' }) tokenType!: string;
   @Field(() => Boolean, { description: 'Whether it can be taken as input.' }) hasValidator!: boolean;
   @Field(() => Boolean, { description: 'Whether it can be issued.' }) hasProvider!: boolean;
+  @Field(() => [String], { description: 'The PingAM custom-token-validator classes its validator stands in for (AM publish service; empty: none).' })
+  validatorAmClassNames!: string[];
+  @Field(() => [String], { description: 'The PingAM custom-token-provider classes its provider stands in for (AM publish service; empty: none).' })
+  providerAmClassNames!: string[];
 }
 
 // -------------------------------------------------------------------------------------- tokens & audit

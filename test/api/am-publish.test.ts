@@ -302,6 +302,16 @@ for (const db of DB_KINDS) {
       assert.deepEqual(state['tessera-x509-trust'].caCertificates.map(der), [ca.certDerB64]);
     });
 
+    test('GraphQL names the AM classes each plugin stands in for', async () => {
+      const r = await s.gql('{ samlPlugins { name builtIn amClassNames } customTokenTypes { tokenType validatorAmClassNames providerAmClassNames } }', {}, admin);
+      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+      const plugin = r.data.samlPlugins.find((p: { name: string }) => p.name === 'acme-one-time-use');
+      assert.deepEqual(plugin.amClassNames, ['com.acme.OneTimeUseConditionsProvider']);
+      assert.ok(r.data.samlPlugins.filter((p: { builtIn: boolean }) => p.builtIn).every((p: { amClassNames: string[] }) => Array.isArray(p.amClassNames)));
+      const acme = r.data.customTokenTypes.find((t: { tokenType: string }) => t.tokenType === 'ACME_TICKET');
+      assert.deepEqual([acme.validatorAmClassNames, acme.providerAmClassNames], [['com.acme.MyValidator'], ['com.acme.MyProvider']]);
+    });
+
     test('delete removes the instance from every door', async () => {
       const d = await amFetch(s, 'DELETE', `${PUBLISH}/${NAME}`, undefined, amHeader(admin));
       assert.equal(d.status, 200, JSON.stringify(d.body));
