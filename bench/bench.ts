@@ -30,7 +30,8 @@ import { MAIN_JS, startProcess, startServerProcess, type ServerProcess } from '.
 const USAGE = `usage: node dist/bench/bench.js [options]
   --duration <s>          seconds per row (default 5)
   --runs <n>              full runs, each on a fresh server and database; medians are printed when n > 1 (default 1)
-  --only <text>           only rows whose "<scenario id>/<door>" or title contains the text (case-insensitive)
+  --only <text,…>         only rows whose "<scenario id>/<door>" or title contains one of the comma-separated texts
+                          (case-insensitive); a peer runs with the Tessera rows it is compared with (e.g. oidc-oidc/graphql)
   --db <url>              postgresql://user@host:port/db to run on PostgreSQL (a fresh schema, dropped at the end);
                           default: a temporary SQLite file
   --json <file>           write the raw results as JSON
@@ -180,13 +181,15 @@ function machine() {
 
 function selected(s: Scenario, door: Door, only: string | undefined): boolean {
   if (!only) return true;
-  return `${s.id}/${door}`.includes(only) || s.title.toLowerCase().includes(only);
+  return only.split(',').some((o) => `${s.id}/${door}`.includes(o) || s.title.toLowerCase().includes(o));
 }
 
 /** A peer runs when nothing is filtered, when the filter names it, or when it names a row the peer is compared with. */
 function peerSelected(p: PeerRowSpec, only: string | undefined): boolean {
   if (!only) return true;
-  return p.id.includes(only) || p.title.toLowerCase().includes(only) || p.versus.some((v) => only.startsWith(v + '/') || only === v);
+  return only
+    .split(',')
+    .some((o) => p.id.includes(o) || p.title.toLowerCase().includes(o) || p.versus.some((v) => o.startsWith(v + '/') || o === v));
 }
 
 /** The rows measured again on the preloaded database. */
@@ -220,6 +223,7 @@ async function driveRows(
     const r = await runRow({ ...base, concurrency: c, duration: opts.duration });
     if (opts.cpuProf) log(`  (profile window for ${label} c=${c}: ${from.toFixed(1)}–${((performance.now() - server.spawnedAt) / 1000).toFixed(1)} s after spawn)`);
     logRow(label, r);
+    if (r.errorDetail.connection > 0) log(`  ${label}: connection errors; the server's stderr ends with:\n${server.stderr().slice(-3000) || '(nothing)'}`);
     onRow(r);
   }
 }
