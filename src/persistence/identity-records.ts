@@ -3,6 +3,7 @@ import type { IdentityRecords, SessionRecord, UserRecord } from '../identity/ide
 import { UserNameTaken } from '../identity/identity-records.js';
 import type { Database } from './database.js';
 import { AuthFailureEntity, SessionEntity, UserEntity } from './entities.js';
+import { rawDate, rawJson, rawRows } from './raw-rows.js';
 
 function user(u: UserEntity): UserRecord {
   return {
@@ -27,21 +28,6 @@ function session(s: SessionEntity): SessionRecord {
     endedAt: s.endedAt ?? null,
     clientAddress: s.clientAddress ?? null,
   };
-}
-
-/**
- * A date column as read by raw SQL: epoch milliseconds on SQLite (MikroORM's representation); on PostgreSQL
- * the timestamptz text (MikroORM keeps pg from parsing dates), e.g. `2026-12-02 06:03:30.858+00`.
- */
-function rawDate(v: unknown): Date {
-  if (v instanceof Date) return v;
-  if (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v))) return new Date(Number(v));
-  return new Date(String(v));
-}
-
-/** A JSON column as read by raw SQL: text on SQLite, already parsed (jsonb) on PostgreSQL. */
-function rawJson<T>(v: unknown): T {
-  return (typeof v === 'string' ? JSON.parse(v) : v) as T;
 }
 
 const SESSION_WITH_USER =
@@ -118,10 +104,7 @@ export class DbIdentityRecords implements IdentityRecords {
    * replaces were about a third of the event loop's time.
    */
   async sessionWithUser(tokenHash: string): Promise<{ session: SessionRecord; user: UserRecord } | null> {
-    const result = await this.db.knex().raw(SESSION_WITH_USER, [tokenHash]);
-    // knex's raw result: the rows on SQLite, a pg result with its rows on PostgreSQL.
-    const rows = (Array.isArray(result) ? result : (result as { rows: Array<Record<string, unknown>> }).rows) as Array<Record<string, unknown>>;
-    const r = rows[0];
+    const r = rawRows(await this.db.knex().raw(SESSION_WITH_USER, [tokenHash]))[0];
     if (!r) return null;
     return {
       session: {
