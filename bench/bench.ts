@@ -44,7 +44,9 @@ const USAGE = `usage: node dist/bench/bench.js [options]
   --preload <n>           after the rows, fill n issued-token records and n audit events (SQL, not the API), then
                           measure the translate and validate rows again; the purge runs every 10 s (default 0: off)
   --log-level <level>     Tessera's TESSERA_LOG_LEVEL (default: Tessera's own default, info: one audit line per request)
-  --workers <n|auto>      Tessera's TESSERA_WORKERS (default: Tessera's own default, auto: one per core on PostgreSQL)`;
+  --workers <n|auto>      Tessera's TESSERA_WORKERS (default: Tessera's own default, auto: one per core on PostgreSQL)
+  --markdown              print the table as Markdown (for docs/benchmarks.md)
+  --from-json <file>      print the table and verdicts of an earlier --json file instead of running`;
 
 interface Options {
   duration: number;
@@ -61,6 +63,8 @@ interface Options {
   preload: number;
   logLevel?: string;
   workers?: string;
+  markdown: boolean;
+  fromJson?: string;
 }
 
 function parseOptions(): Options {
@@ -80,6 +84,8 @@ function parseOptions(): Options {
       preload: { type: 'string', default: '0' },
       'log-level': { type: 'string' },
       workers: { type: 'string' },
+      markdown: { type: 'boolean', default: false },
+      'from-json': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -115,6 +121,8 @@ function parseOptions(): Options {
     preload: Math.floor(num('preload', values.preload!, 0)),
     logLevel: values['log-level'],
     workers: values.workers,
+    markdown: !!values.markdown,
+    fromJson: values['from-json'],
   };
 }
 
@@ -208,7 +216,7 @@ function logRow(label: string, r: RowResult): void {
 async function driveRows(
   server: ServerProcess,
   label: string,
-  common: { path: string; bodies: string[]; check: (b: string) => boolean; headers?: Record<string, string>; localAddresses?: string[] },
+  common: { path: string; bodies: string[]; check: (b: string) => boolean; headers?: Record<string, string>; localAddresses?: string[]; minDuration?: number },
   opts: Options,
   onRow: (r: RowResult) => void,
 ): Promise<void> {
@@ -220,7 +228,7 @@ async function driveRows(
   for (const c of opts.concurrency) {
     await sleep(200);
     const from = (performance.now() - server.spawnedAt) / 1000;
-    const r = await runRow({ ...base, concurrency: c, duration: opts.duration });
+    const r = await runRow({ ...base, concurrency: c, duration: Math.max(opts.duration, common.minDuration ?? 0) });
     if (opts.cpuProf) log(`  (profile window for ${label} c=${c}: ${from.toFixed(1)}–${((performance.now() - server.spawnedAt) / 1000).toFixed(1)} s after spawn)`);
     logRow(label, r);
     if (r.errorDetail.connection > 0) log(`  ${label}: connection errors; the server's stderr ends with:\n${server.stderr().slice(-3000) || '(nothing)'}`);
@@ -258,7 +266,10 @@ async function oneRun(run: number, opts: Options, adminPassword: string): Promis
         for (const door of DOORS) {
           if (!pick(s, door)) continue;
           const label = `${s.id}/${door}${phase === 'preloaded' ? ' (preloaded)' : ''}`;
-          await driveRows(server, label, { path: s.path(door), bodies: s.bodies(door), check: (b) => s.check(door, b), localAddresses: s.localAddresses }, opts, (r) =>
+          // A USERNAME row at c = 32 has 32 scrypt checks in flight (about 2–4 s before the first answers on a
+          // busy 2-core machine): it needs longer than the other rows to measure anything.
+          const minDuration = s.id.startsWith('username') ? 10 : 0;
+          await driveRows(server, label, { path: s.path(door), bodies: s.bodies(door), check: (b) => s.check(door, b), localAddresses: s.localAddresses, minDuration }, opts, (r) =>
             rows.push({ scenario: s.id, title: s.title, door, phase, ...r }),
           );
         }
@@ -383,7 +394,7 @@ function doorName(d: string): string {
   return d === 'graphql' ? 'GraphQL' : d === 'rest' ? 'REST' : d;
 }
 
-function table(summary: Summary): string {
+function table(summary: Summary, markdown = false): string {
   const head = ['scenario', 'door', 'db', 'c', 'req/s', 'p50 ms', 'p99 ms', 'errors', '× bound', '÷ peer', 'server µs/req', 'server cores', 'other cores', 'RSS MB', 'RSS MB/min'];
   const body = summary.rows.map((r) => [
     r.title,
@@ -405,11 +416,14 @@ function table(summary: Summary): string {
   const noisy = summary.rows.filter((r) => r.otherCores >= 0.25).length;
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const left = new Set([0, 1, 2]);
-  const line = (cells: string[]) => cells.map((c, i) => (left.has(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const line = markdown
+    ? (cells: string[]) => `| ${cells.join(' | ')} |`
+    : (cells: string[]) => cells.map((c, i) => (left.has(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const rule = markdown ? `|${head.map((_, i) => (left.has(i) ? '---' : '---:')).join('|')}|` : widths.map((w) => '-'.repeat(w)).join('  ');
   const b = summary.bound;
   return [
     line(head),
-    widths.map((w) => '-'.repeat(w)).join('  '),
+    rule,
     ...body.map(line),
     '',
     `bounds, measured with Tessera idle: raw RSA-2048 PKCS#1 v1.5 sign/s (node:crypto) one core ${fmt(b.oneCore)}, all ${b.workers} cores ${fmt(b.allCores)} ` +
@@ -506,26 +520,32 @@ function verdictLines(summary: Summary, maxC: number, runs: RunResult[]): string
 }
 
 async function main(): Promise<void> {
-  const opts = parseOptions();
-  if (!existsSync(MAIN_JS)) {
-    console.error(`${MAIN_JS} is missing: build first (npm run bench builds, or npx tsc -p .)`);
-    process.exit(2);
+  let opts = parseOptions();
+  let m = machine();
+  let runs: RunResult[] = [];
+  let signing: { iterations: number; direct: number; xmlCrypto: number } | undefined;
+  if (opts.fromJson) {
+    // Print an earlier run's results again (e.g. as Markdown), without running anything.
+    const saved = JSON.parse(readFileSync(resolve(opts.fromJson), 'utf8')) as { machine: typeof m; options: Options; runs: RunResult[]; signing?: typeof signing };
+    ({ machine: m, runs, signing } = saved);
+    opts = { ...saved.options, markdown: opts.markdown, json: undefined, fromJson: opts.fromJson };
+  } else {
+    if (!existsSync(MAIN_JS)) {
+      console.error(`${MAIN_JS} is missing: build first (npm run bench builds, or npx tsc -p .)`);
+      process.exit(2);
+    }
+    log(`Tessera benchmark: ${m.nproc} CPUs (${m.cpuModel}), node ${m.node}; ${opts.runs} run(s), ${opts.duration} s per row, concurrency ${opts.concurrency.join('/')}`);
+    const adminPassword = 'bench-admin-' + randomBytes(9).toString('base64url');
+    for (let i = 1; i <= opts.runs; i++) runs.push(await oneRun(i, opts, adminPassword));
+    if (opts.signingIterations > 0) {
+      log(`SAML signing comparison (benchSigning, ${opts.signingIterations} iterations per path)`);
+      const s = await benchSigning(opts.signingIterations);
+      signing = { iterations: opts.signingIterations, ...s };
+    }
   }
-  const m = machine();
-  log(`Tessera benchmark: ${m.nproc} CPUs (${m.cpuModel}), node ${m.node}; ${opts.runs} run(s), ${opts.duration} s per row, concurrency ${opts.concurrency.join('/')}`);
-  const adminPassword = 'bench-admin-' + randomBytes(9).toString('base64url');
-  const runs: RunResult[] = [];
-  for (let i = 1; i <= opts.runs; i++) runs.push(await oneRun(i, opts, adminPassword));
   if (runs.every((r) => r.rows.length === 0)) {
     console.error(`no rows matched --only ${JSON.stringify(opts.only)}`);
     process.exit(2);
-  }
-
-  let signing: { iterations: number; direct: number; xmlCrypto: number } | undefined;
-  if (opts.signingIterations > 0) {
-    log(`SAML signing comparison (benchSigning, ${opts.signingIterations} iterations per path)`);
-    const s = await benchSigning(opts.signingIterations);
-    signing = { iterations: opts.signingIterations, ...s };
   }
 
   const summary = summarise(runs);
@@ -536,7 +556,7 @@ async function main(): Promise<void> {
   out.push(`Tessera benchmark — ${m.nproc} CPUs, ${m.cpuModel}, node ${m.node}, ${runs[0].database.split(' (')[0]}, issued-token persistence on, log level ${opts.logLevel ?? 'default (info)'}`);
   out.push(`${opts.runs > 1 ? `median of ${opts.runs} runs` : '1 run'}, ${opts.duration} s per row; errors = non-2xx + 2xx without the expected token + connection errors/timeouts${opts.runs > 1 ? ' (summed over runs)' : ''}`);
   out.push('');
-  out.push(table(summary));
+  out.push(table(summary, opts.markdown));
   if (signing) {
     out.push(`SAML signing, one assertion, RSA-SHA256 (benchSigning): direct canonical form ${fmt(signing.direct)}/s, xml-crypto ${fmt(signing.xmlCrypto)}/s (${fmt(signing.direct / signing.xmlCrypto, 1)}×)`);
   }
