@@ -425,15 +425,15 @@ function table(summary: Summary, markdown = false): string {
     line(head),
     rule,
     ...body.map(line),
-    '',
+  ].join('\n') + '\n\n' + [
     `bounds, measured with Tessera idle: raw RSA-2048 PKCS#1 v1.5 sign/s (node:crypto) one core ${fmt(b.oneCore)}, all ${b.workers} cores ${fmt(b.allCores)} ` +
       `(${fmt(b.allCores / b.oneCore, 3)} ×); scrypt (N = 2^15, r = 8, p = 1) checks/s all ${b.workers} cores ${fmt(b.scrypt, 1)}`,
     '× bound: req/s ÷ the one-core RSA rate, or ÷ the all-cores scrypt rate for USERNAME rows (marked s); ÷ peer: Tessera ÷ the peer row at the same concurrency',
     'server µs/req and cores: CPU of the server process and its workers (all threads; PostgreSQL backends count as other cores); RSS MB: peak resident set of the largest server process; ' +
       'RSS MB/min: least-squares slope of its resident set over the row',
-    'other cores: CPU used by anything but the server and the load generator' +
-      (noisy ? `\nWARNING: other processes used ≥ 0.25 cores during ${noisy} row(s): those figures are not clean measurements (server µs/req is the steadier column)` : ''),
-  ].join('\n');
+    'other cores: CPU used by anything but the server and the load generator',
+    ...(noisy ? [`WARNING: other processes used ≥ 0.25 cores during ${noisy} row(s): those figures are not clean measurements (server µs/req is the steadier column)`] : []),
+  ].join(markdown ? '\n\n' : '\n');
 }
 
 interface Verdict {
@@ -558,10 +558,13 @@ async function main(): Promise<void> {
   out.push('');
   out.push(table(summary, opts.markdown));
   if (signing) {
+    if (opts.markdown) out.push('');
     out.push(`SAML signing, one assertion, RSA-SHA256 (benchSigning): direct canonical form ${fmt(signing.direct)}/s, xml-crypto ${fmt(signing.xmlCrypto)}/s (${fmt(signing.direct / signing.xmlCrypto, 1)}×)`);
   }
   out.push('');
-  out.push(...verdictLines(summary, maxC, runs));
+  const verdictText = verdictLines(summary, maxC, runs);
+  if (opts.markdown) verdictText.splice(1, 0, '');
+  out.push(...verdictText.map((l, i) => (opts.markdown && i > 0 ? l.replace(/^( *)  /, '$1- ') : l)));
   console.log(out.join('\n'));
 
   if (opts.json) {
