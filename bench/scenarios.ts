@@ -215,7 +215,8 @@ export async function prepareScenarios(
     name: INSTANCES.oidcRs,
     persistIssuedTokens: true,
     transforms: [{ input: 'OPENIDCONNECT', output: 'OPENIDCONNECT' }, { input: 'USERNAME', output: 'OPENIDCONNECT' }],
-    oidc: { audience: ['bench-rp'], signatureAlgorithm: 'RS256', claimMap },
+    // Six hours, so that the tokens issued for the validate rows are still valid after a long --preload.
+    oidc: { audience: ['bench-rp'], signatureAlgorithm: 'RS256', claimMap, lifetimeSeconds: 6 * 3600 },
     oidcTrust: trust,
   });
   await publish({
