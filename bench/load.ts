@@ -4,6 +4,7 @@
  * histogram rounds to whole milliseconds, too coarse for sub-millisecond medians).
  */
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import { availableParallelism } from 'node:os';
 import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
 
@@ -37,6 +38,48 @@ export interface RowResult {
   loaderCores: number;
   /** CPU used by everything else on the machine during the row (cores); high values mean a noisy run. */
   otherCores: number;
+  /** Resident set of the largest server process, sampled every second: peak, first and last sample (MB). */
+  rssPeakMb: number;
+  rssFirstMb: number;
+  rssLastMb: number;
+  /** Least-squares slope of that largest resident set over the row, in MB per minute (growth trend). */
+  rssSlopeMbPerMin: number;
+  /** How many server processes the samples saw (1, or the primary and its workers). */
+  processes: number;
+}
+
+/** Least-squares slope of y over x. */
+function slope(points: Array<[number, number]>): number {
+  const n = points.length;
+  if (n < 2) return Number.NaN;
+  const mx = points.reduce((s, p) => s + p[0], 0) / n;
+  const my = points.reduce((s, p) => s + p[1], 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den > 0 ? num / den : Number.NaN;
+}
+
+/**
+ * autocannon connects with net.connect(port, host) and has no option for the local address; the many-users
+ * row binds each connection to its own loopback address (127.0.0.2, .3, …) so that Tessera sees requests from
+ * many client addresses. This wraps net.connect for the duration of a row.
+ */
+function bindLocalAddresses(addresses: string[]): () => void {
+  const original = net.connect;
+  let i = 0;
+  (net as { connect: unknown }).connect = (...args: unknown[]) => {
+    if ((typeof args[0] === 'number' || typeof args[0] === 'string') && typeof args[1] === 'string') {
+      return original({ port: Number(args[0]), host: args[1], localAddress: addresses[i++ % addresses.length] });
+    }
+    return (original as (...a: unknown[]) => net.Socket)(...args);
+  };
+  return () => {
+    (net as { connect: unknown }).connect = original;
+  };
 }
 
 /** Machine-wide busy cores over the next `ms` milliseconds. */
@@ -61,6 +104,12 @@ export async function runRow(opts: {
   concurrency: number;
   duration: number;
   serverCpuSeconds: () => number;
+  /** Resident set in bytes of each server process. */
+  serverRss?: () => number[];
+  /** Extra request headers (the peers' client authentication and form content type). */
+  headers?: Record<string, string>;
+  /** Loopback addresses to bind the load generator's connections to, in rotation. */
+  localAddresses?: string[];
 }): Promise<RowResult> {
   const latencies: number[] = [];
   let ok = 0;
@@ -69,7 +118,7 @@ export async function runRow(opts: {
   let sample: string | undefined;
   let next = 0;
   const { bodies } = opts;
-  const headers = { 'content-type': 'application/json' };
+  const headers = { 'content-type': 'application/json', ...opts.headers };
   const request: AutocannonRequest = {
     method: 'POST',
     path: opts.path,
@@ -93,6 +142,17 @@ export async function runRow(opts: {
       return req;
     };
   }
+  const rss: Array<[number, number]> = [];
+  let processes = 0;
+  const sampleRss = () => {
+    const per = opts.serverRss?.() ?? [];
+    if (per.length === 0) return;
+    processes = Math.max(processes, per.length);
+    rss.push([performance.now() / 60_000, Math.max(...per) / 1e6]);
+  };
+  sampleRss();
+  const sampler = setInterval(sampleRss, 1000);
+  const unbind = opts.localAddresses?.length ? bindLocalAddresses(opts.localAddresses) : () => {};
   const m0 = machineJiffies();
   const cpu0 = opts.serverCpuSeconds();
   const self0 = process.cpuUsage();
@@ -107,6 +167,9 @@ export async function runRow(opts: {
     });
   });
   const seconds = (performance.now() - t0) / 1000;
+  unbind();
+  clearInterval(sampler);
+  sampleRss();
   const self = process.cpuUsage(self0);
   const cpu = opts.serverCpuSeconds() - cpu0;
   const m1 = machineJiffies();
@@ -129,5 +192,10 @@ export async function runRow(opts: {
     serverCores: cpu / seconds,
     loaderCores,
     otherCores: Math.max(0, machineCores - cpu / seconds - loaderCores),
+    rssPeakMb: rss.length ? Math.max(...rss.map((p) => p[1])) : Number.NaN,
+    rssFirstMb: rss.length ? rss[0][1] : Number.NaN,
+    rssLastMb: rss.length ? rss[rss.length - 1][1] : Number.NaN,
+    rssSlopeMbPerMin: slope(rss),
+    processes,
   };
 }

@@ -28,6 +28,8 @@ export interface ServerProcess {
   spawnedAt: number;
   /** CPU seconds (user + system, all threads) the server process has used so far; NaN where /proc is absent. */
   cpuSeconds(): number;
+  /** Resident set in bytes of the process and of each of its worker processes (the primary first). */
+  rssPerProcess(): number[];
   /** Output the server wrote to stderr (warnings and errors), for the report when something fails. */
   stderr(): string;
   stop(): Promise<void>;
@@ -48,6 +50,16 @@ function childPids(pid: number): number[] {
     return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
     return [];
+  }
+}
+
+/** Resident set of one process in bytes (VmRSS), or NaN when it is gone. */
+function rssOf(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : Number.NaN;
+  } catch {
+    return Number.NaN;
   }
 }
 
@@ -76,41 +88,68 @@ export async function startServerProcess(opts: {
   env?: Record<string, string>;
   startTimeoutMs?: number;
 }): Promise<ServerProcess> {
-  const port = await freePort();
-  const spawnedAt = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), MAIN_JS], {
+  return startProcess({
+    script: MAIN_JS,
+    nodeArgs: opts.nodeArgs,
+    startTimeoutMs: opts.startTimeoutMs,
+    name: 'Tessera',
     env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
       TESSERA_DATABASE_URL: opts.databaseUrl,
       TESSERA_DEMO: 'false',
       TESSERA_ADMIN_PASSWORD: opts.adminPassword,
       TESSERA_MASTER_KEY: opts.masterKey,
-      TESSERA_LOG_LEVEL: 'warn',
+      ...opts.env,
+    },
+  });
+}
+
+/**
+ * A server script in its own process (Tessera, or a peer under bench/peers/), given PORT and HOST, ready once
+ * it prints "serving on <url>". Its stdout (log lines, one audit line per translation at the default level)
+ * is read and discarded, as a log collector would read it.
+ */
+export async function startProcess(opts: {
+  script: string;
+  name: string;
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+  startTimeoutMs?: number;
+}): Promise<ServerProcess> {
+  const port = await freePort();
+  const spawnedAt = performance.now();
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), opts.script], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
+  let serving = false;
   child.stderr!.setEncoding('utf8').on('data', (c: string) => {
     err = (err + c).slice(-20_000);
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const timeoutMs = opts.startTimeoutMs ?? 60_000;
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Tessera did not report "serving" within ${opts.startTimeoutMs ?? 60000} ms\n${err}`)), opts.startTimeoutMs ?? 60_000);
+    const timer = setTimeout(() => reject(new Error(`${opts.name} did not report "serving" within ${timeoutMs} ms\n${err}`)), timeoutMs);
     child.stdout!.setEncoding('utf8').on('data', (c: string) => {
-      out += c;
+      if (serving) return;
+      out = (out + c).slice(-20_000);
       const m = /serving on (http:\/\/\S+)/.exec(out);
       if (m) {
+        serving = true;
+        out = '';
         clearTimeout(timer);
         resolve(m[1]);
       }
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`Tessera exited with code ${code} before serving\n${err}`));
+      reject(new Error(`${opts.name} exited with code ${code} before serving\n${err}`));
     });
   });
   const pid = child.pid!;
@@ -119,6 +158,7 @@ export async function startServerProcess(opts: {
     pid,
     spawnedAt,
     cpuSeconds: () => procCpuSeconds(pid),
+    rssPerProcess: () => [rssOf(pid), ...childPids(pid).map(rssOf)].filter((x) => Number.isFinite(x)),
     stderr: () => err,
     async stop() {
       if (child.exitCode !== null) return;

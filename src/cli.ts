@@ -11,7 +11,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { startTessera, StartupError, type Tessera } from './app.js';
-import { createLogger, describeError, type Logger } from './log.js';
+import { createLogger, describeError, flushLogs, type Logger } from './log.js';
 import { MasterKeyError } from './keys/key-store.js';
 import { DatabaseConfigError } from './persistence/database.js';
 import { lowerHelperThreadPriority } from './threads.js';
@@ -54,6 +54,8 @@ function readyLine(url: string): string {
 }
 
 function printAdminPassword(password: string | undefined): void {
+  // The start-up log lines come first (the logger buffers them until the end of the turn).
+  flushLogs();
   // Printed once, on the first start only: it is not stored anywhere in clear.
   if (password) process.stdout.write(`Generated admin password (shown once): ${password}\n`);
 }

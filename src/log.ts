@@ -1,7 +1,15 @@
 /**
  * Structured logging: one JSON object per line on stdout. Callers pass fields, never tokens, passwords or
  * secrets.
+ *
+ * Lines to stdout are buffered and written together once per turn of the event loop: at the default level
+ * every translation logs its audit line, and stdout to a pipe or a file is a synchronous write in Node, so one
+ * write per line cost a system call per request on the event loop. The buffer is written out before the
+ * process exits (also on an uncaught exception) and whenever it passes 64 KiB; `flushLogs()` writes it at once
+ * (before output that must follow the log lines, such as the ready line). What a kill -9 can lose is the
+ * current turn's lines; the audit trail in the database is the durable record.
  */
+import { writeSync } from 'node:fs';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
@@ -14,7 +22,50 @@ export interface Logger {
   enabled(level: LogLevel): boolean;
 }
 
-export function createLogger(level: LogLevel | 'silent' = 'info', write: (line: string) => void = (l) => process.stdout.write(l + '\n')): Logger {
+let pending: string[] = [];
+let pendingBytes = 0;
+let scheduled = false;
+let exitHook = false;
+const FLUSH_BYTES = 64 * 1024;
+
+/** Writes the buffered stdout lines now. */
+export function flushLogs(): void {
+  scheduled = false;
+  if (pending.length === 0) return;
+  const text = pending.join('');
+  pending = [];
+  pendingBytes = 0;
+  process.stdout.write(text);
+}
+
+function flushSyncAtExit(): void {
+  if (pending.length === 0) return;
+  const text = pending.join('');
+  pending = [];
+  pendingBytes = 0;
+  try {
+    writeSync(1, text);
+  } catch {
+    /* stdout closed: nothing to do */
+  }
+}
+
+/** The default sink: stdout, one write per turn of the event loop (see above). */
+export function bufferedStdout(line: string): void {
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', flushSyncAtExit);
+  }
+  pending.push(line + '\n');
+  pendingBytes += line.length + 1;
+  if (pendingBytes >= FLUSH_BYTES) flushLogs();
+  else if (!scheduled) {
+    scheduled = true;
+    setImmediate(flushLogs);
+  }
+}
+
+export function createLogger(level: LogLevel | 'silent' = 'info', write: (line: string) => void = bufferedStdout): Logger {
   const min = ORDER[level];
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < min) return;

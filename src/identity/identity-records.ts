@@ -44,6 +44,8 @@ export interface IdentityRecords {
 
   insertSession(session: SessionRecord): Promise<void>;
   sessionByTokenHash(tokenHash: string): Promise<SessionRecord | null>;
+  /** The session with this token hash and its user, in one look-up (every SESSION translation makes it). */
+  sessionWithUser(tokenHash: string): Promise<{ session: SessionRecord; user: UserRecord } | null>;
   /** True when this call ended the session (false when it had already ended or does not exist). */
   endSession(id: string, at: Date): Promise<boolean>;
 

@@ -281,10 +281,10 @@ export class IdentityService implements IdentityProvider {
 
   private async liveSession(token: string): Promise<{ session: SessionRecord; user: UserRecord } | null> {
     if (typeof token !== 'string' || !token.startsWith(SESSION_PREFIX) || token.length > 128) return null;
-    const session = await this.records.sessionByTokenHash(sha256Hex(token));
-    if (!session || session.endedAt || session.expiresAt.getTime() <= this.now().getTime()) return null;
-    const user = await this.records.userById(session.userId);
-    if (!user) return null;
+    const found = await this.records.sessionWithUser(sha256Hex(token));
+    if (!found) return null;
+    const { session, user } = found;
+    if (session.endedAt || session.expiresAt.getTime() <= this.now().getTime()) return null;
     return { session, user };
   }
 

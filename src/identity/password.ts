@@ -5,6 +5,7 @@
  * on one core here), 16-byte salt, 32-byte output.
  */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 
 export interface ScryptParams {
   logN: number;
@@ -15,13 +16,43 @@ export interface ScryptParams {
 export const DEFAULT_SCRYPT: ScryptParams = { logN: 15, r: 8, p: 1 };
 const KEYLEN = 32;
 
-function derive(password: string, salt: Buffer, prm: ScryptParams): Promise<Buffer> {
+/**
+ * Derivations in flight at once: one per core, the rest wait here in order. Each holds 128 · N · r bytes
+ * (32 MiB at the defaults) on a thread of libuv's pool (4 threads): more in flight than cores adds no
+ * throughput, only memory (4 × 32 MiB took a process past 300 MB with many users logging in) and pool threads
+ * taken from database statements and signatures.
+ */
+const MAX_DERIVATIONS = Math.max(1, availableParallelism());
+let derivations = 0;
+const waitingDerivations: Array<() => void> = [];
+
+async function derivationSlot(): Promise<void> {
+  if (derivations < MAX_DERIVATIONS) {
+    derivations++;
+    return;
+  }
+  // The slot is handed over by releaseDerivation, so the count never passes the limit.
+  await new Promise<void>((resolve) => waitingDerivations.push(resolve));
+}
+
+function releaseDerivation(): void {
+  const next = waitingDerivations.shift();
+  if (next) next();
+  else derivations--;
+}
+
+async function derive(password: string, salt: Buffer, prm: ScryptParams): Promise<Buffer> {
   const N = 2 ** prm.logN;
-  return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFC'), salt, KEYLEN, { N, r: prm.r, p: prm.p, maxmem: 256 * N * prm.r + 1024 * 1024 }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    ),
-  );
+  await derivationSlot();
+  try {
+    return await new Promise<Buffer>((resolve, reject) =>
+      scrypt(password.normalize('NFC'), salt, KEYLEN, { N, r: prm.r, p: prm.p, maxmem: 256 * N * prm.r + 1024 * 1024 }, (err, key) =>
+        err ? reject(err) : resolve(key),
+      ),
+    );
+  } finally {
+    releaseDerivation();
+  }
 }
 
 /**

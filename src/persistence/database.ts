@@ -152,14 +152,21 @@ export class Database {
   /**
    * Runs `fn` in one transaction on a fresh EntityManager. Unlike `em.transactional`, it does not enter an
    * AsyncLocalStorage context: entering one would switch on promise hooks for the life of the process, which
-   * taxes every request.
+   * taxes every request. For the same reason it commits without `em.commit()`, whose flush runs inside
+   * MikroORM's own AsyncLocalStorage (UnitOfWork's `insideFlush`) even with nothing to flush: a single publish
+   * left promise hooks on for good. The stores write natively (insert, nativeUpdate, nativeDelete), so a
+   * transaction never has entities to flush; one that had would be refused.
    */
   async transaction<T>(fn: (em: EntityManager) => Promise<T>): Promise<T> {
     const em = this.em();
     await em.begin();
     try {
       const result = await fn(em);
-      await em.commit();
+      if (em.getUnitOfWork().getPersistStack().size > 0 || em.getUnitOfWork().getRemoveStack().size > 0) {
+        throw new Error('Database.transaction: entities were persisted or removed; write natively instead');
+      }
+      await em.getConnection('write').commit(em.getTransactionContext()!);
+      em.resetTransactionContext();
       return result;
     } catch (e) {
       await em.rollback().catch(() => {});

@@ -3,6 +3,7 @@ import type { IdentityRecords, SessionRecord, UserRecord } from '../identity/ide
 import { UserNameTaken } from '../identity/identity-records.js';
 import type { Database } from './database.js';
 import { AuthFailureEntity, SessionEntity, UserEntity } from './entities.js';
+import { rawDate, rawJson, rawRows } from './raw-rows.js';
 
 function user(u: UserEntity): UserRecord {
   return {
@@ -28,6 +29,12 @@ function session(s: SessionEntity): SessionRecord {
     clientAddress: s.clientAddress ?? null,
   };
 }
+
+const SESSION_WITH_USER =
+  'select s.id as s_id, s.token_hash as s_token_hash, s.user_id as s_user_id, s.created_at as s_created_at, s.expires_at as s_expires_at, ' +
+  's.ended_at as s_ended_at, s.client_address as s_client_address, u.id as u_id, u.username as u_username, u.username_key as u_username_key, ' +
+  'u.password_hash as u_password_hash, u.roles as u_roles, u.attributes as u_attributes, u.created_at as u_created_at, u.updated_at as u_updated_at ' +
+  'from sessions s join users u on u.id = s.user_id where s.token_hash = ? limit 1';
 
 export class DbIdentityRecords implements IdentityRecords {
   constructor(private readonly db: Database) {}
@@ -89,6 +96,37 @@ export class DbIdentityRecords implements IdentityRecords {
   async sessionByTokenHash(tokenHash: string): Promise<SessionRecord | null> {
     const s = await this.db.em().findOne(SessionEntity, { tokenHash });
     return s ? session(s) : null;
+  }
+
+  /**
+   * One indexed query (the unique token_hash index, then the users primary key) straight to the driver: no
+   * entity hydration, no identity map. It runs on every SESSION translation, where the two ORM look-ups it
+   * replaces were about a third of the event loop's time.
+   */
+  async sessionWithUser(tokenHash: string): Promise<{ session: SessionRecord; user: UserRecord } | null> {
+    const r = rawRows(await this.db.knex().raw(SESSION_WITH_USER, [tokenHash]))[0];
+    if (!r) return null;
+    return {
+      session: {
+        id: r.s_id as string,
+        tokenHash: r.s_token_hash as string,
+        userId: r.s_user_id as string,
+        createdAt: rawDate(r.s_created_at),
+        expiresAt: rawDate(r.s_expires_at),
+        endedAt: r.s_ended_at === null || r.s_ended_at === undefined ? null : rawDate(r.s_ended_at),
+        clientAddress: (r.s_client_address as string | null) ?? null,
+      },
+      user: {
+        id: r.u_id as string,
+        username: r.u_username as string,
+        usernameKey: (r.u_username_key as string | null) ?? null,
+        passwordHash: r.u_password_hash as string,
+        roles: [...rawJson<string[]>(r.u_roles)],
+        attributes: { ...rawJson<Record<string, unknown>>(r.u_attributes) } as UserRecord['attributes'],
+        createdAt: rawDate(r.u_created_at),
+        updatedAt: rawDate(r.u_updated_at),
+      },
+    };
   }
 
   async endSession(id: string, at: Date): Promise<boolean> {
