@@ -6,6 +6,7 @@
  */
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { FifoLimiter } from '../limiter.js';
 
 export interface ScryptParams {
   logN: number;
@@ -22,36 +23,24 @@ const KEYLEN = 32;
  * throughput, only memory (4 × 32 MiB took a process past 300 MB with many users logging in) and pool threads
  * taken from database statements and signatures.
  */
-const MAX_DERIVATIONS = Math.max(1, availableParallelism());
-let derivations = 0;
-const waitingDerivations: Array<() => void> = [];
-
-async function derivationSlot(): Promise<void> {
-  if (derivations < MAX_DERIVATIONS) {
-    derivations++;
-    return;
-  }
-  // The slot is handed over by releaseDerivation, so the count never passes the limit.
-  await new Promise<void>((resolve) => waitingDerivations.push(resolve));
+/** node:crypto's scrypt options for `prm` (maxmem: 128 · N · r for the derivation, doubled, plus headroom). */
+export function scryptOptions(prm: ScryptParams): { N: number; r: number; p: number; maxmem: number } {
+  const N = 2 ** prm.logN;
+  return { N, r: prm.r, p: prm.p, maxmem: 256 * N * prm.r + 1024 * 1024 };
 }
 
-function releaseDerivation(): void {
-  const next = waitingDerivations.shift();
-  if (next) next();
-  else derivations--;
-}
+const derivations = new FifoLimiter(Math.max(1, availableParallelism()));
 
 async function derive(password: string, salt: Buffer, prm: ScryptParams): Promise<Buffer> {
-  const N = 2 ** prm.logN;
-  await derivationSlot();
+  await new Promise<void>((resolve) => derivations.enter(resolve));
   try {
     return await new Promise<Buffer>((resolve, reject) =>
-      scrypt(password.normalize('NFC'), salt, KEYLEN, { N, r: prm.r, p: prm.p, maxmem: 256 * N * prm.r + 1024 * 1024 }, (err, key) =>
+      scrypt(password.normalize('NFC'), salt, KEYLEN, scryptOptions(prm), (err, key) =>
         err ? reject(err) : resolve(key),
       ),
     );
   } finally {
-    releaseDerivation();
+    derivations.leave();
   }
 }
 

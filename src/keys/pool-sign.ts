@@ -13,6 +13,7 @@
  *   Node's crypto layer; a few independent copies of the key, used in turn, shorten that wait.
  */
 import { createPrivateKey, sign, type KeyObject, type SignKeyObjectInput } from 'node:crypto';
+import { FifoLimiter } from '../limiter.js';
 
 const POOL_SIZE = Math.max(1, Number(process.env.UV_THREADPOOL_SIZE) || 4);
 /** Every pool thread but one, which stays free for database statements. */
@@ -48,36 +49,20 @@ interface Job {
   reject: (e: Error) => void;
 }
 
-const waiting: Job[] = [];
-let waitingHead = 0;
-let running = 0;
+const gate = new FifoLimiter(SIGNING_CONCURRENCY);
 
 function start(job: Job): void {
-  running++;
   const key = keyCopy(job.key);
   const input: KeyObject | SignKeyObjectInput = job.options ? { ...job.options, key } : key;
   try {
     sign(job.digest, job.data, input, (err, sig) => {
-      finished();
+      gate.leave();
       if (err) job.reject(err);
       else job.resolve(sig);
     });
   } catch (e) {
-    finished();
+    gate.leave();
     job.reject(e as Error);
-  }
-}
-
-function finished(): void {
-  running--;
-  if (waitingHead < waiting.length) {
-    const next = waiting[waitingHead];
-    waiting[waitingHead++] = undefined as unknown as Job;
-    if (waitingHead === waiting.length) {
-      waiting.length = 0;
-      waitingHead = 0;
-    }
-    start(next);
   }
 }
 
@@ -88,12 +73,11 @@ function finished(): void {
 export function signOnPool(digest: string | null, data: Buffer, key: KeyObject, options?: Omit<SignKeyObjectInput, 'key'>): Promise<Buffer> {
   return new Promise<Buffer>((resolve, reject) => {
     const job: Job = { digest, data, key, options, resolve, reject };
-    if (running < SIGNING_CONCURRENCY) start(job);
-    else waiting.push(job);
+    gate.enter(() => start(job));
   });
 }
 
 /** Signatures on the pool now and waiting here (for tests and diagnostics). */
 export function signingLoad(): { running: number; waiting: number } {
-  return { running, waiting: waiting.length - waitingHead };
+  return gate.load();
 }
