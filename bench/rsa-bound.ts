@@ -3,9 +3,8 @@
  * (sync loop on this thread) and on all cores (one worker thread per core, started together).
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { signLoop } from './rsa-loop.js';
+import { allCoresRate } from './workers.js';
 
 export interface RsaBound {
   oneCore: number;
@@ -20,24 +19,7 @@ export async function measureRsaBound(seconds = 2): Promise<RsaBound> {
   const one = signLoop(privateKey, seconds);
   const oneCore = Math.round((one.count * 1000) / one.ms);
 
-  const workers = availableParallelism();
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const url = new URL('./rsa-worker.js', import.meta.url);
-  const started = Array.from({ length: workers }, () => new Worker(url, { workerData: { pem, seconds } }));
-  try {
-    await Promise.all(started.map((w) => new Promise<void>((resolve, reject) => {
-      w.once('error', reject);
-      w.once('message', () => resolve());
-    })));
-    const results = started.map((w) => new Promise<{ count: number; ms: number }>((resolve, reject) => {
-      w.once('error', reject);
-      w.once('message', (m: { count: number; ms: number }) => resolve(m));
-    }));
-    for (const w of started) w.postMessage('go');
-    const all = await Promise.all(results);
-    const allCores = Math.round(all.reduce((s, r) => s + (r.count * 1000) / r.ms, 0));
-    return { oneCore, allCores, workers, seconds };
-  } finally {
-    await Promise.all(started.map((w) => w.terminate()));
-  }
+  const all = await allCoresRate(new URL('./rsa-worker.js', import.meta.url), { pem, seconds });
+  return { oneCore, allCores: Math.round(all.perSecond), workers: all.workers, seconds };
 }

@@ -1,11 +1,10 @@
 /** One worker of the scrypt bound (scrypt-bound.ts): waits for "go", hashes for the given time, reports the count. */
 import { randomBytes, scryptSync } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
-import { DEFAULT_SCRYPT } from '../src/identity/password.js';
+import { DEFAULT_SCRYPT, scryptOptions } from '../src/identity/password.js';
 
 const { seconds } = workerData as { seconds: number };
-const N = 2 ** DEFAULT_SCRYPT.logN;
-const opts = { N, r: DEFAULT_SCRYPT.r, p: DEFAULT_SCRYPT.p, maxmem: 256 * N * DEFAULT_SCRYPT.r + 1024 * 1024 };
+const opts = scryptOptions(DEFAULT_SCRYPT);
 const salt = randomBytes(16);
 const hash = () => scryptSync('bench-password', salt, 32, opts);
 hash(); // warm-up
