@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useApi } from '../lib/session';
 import type { AuditEvent, StsInstance } from '../lib/types';
-import { Badge, Button, ErrorAlert, Loading, SelectField, TextField, Time, useLoad } from '../ui/components';
+import { Badge, Button, DataTable, ErrorAlert, Loading, SelectField, TextField, Time, useLoad } from '../ui/components';
 import { Pager, usePager } from '../ui/pager';
 
 const PAGE = 25;
@@ -123,47 +123,31 @@ export function AuditPage() {
       {events.loading && !events.data && <Loading what="the audit trail" />}
       {events.data && rows.length === 0 && <p className="empty">No events match.</p>}
       {rows.length > 0 && (
-        <div className="table-wrap" aria-busy={events.loading}>
-          <table className="table">
-            <caption className="sr-only">Audit events, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Action</th>
-                <th scope="col">Outcome</th>
-                <th scope="col">By</th>
-                <th scope="col">Instance</th>
-                <th scope="col">Subject or target</th>
-                <th scope="col">Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((ev) => (
-                <tr key={ev.cursor}>
-                  <td data-label="When">
-                    <Time value={ev.at} />
-                  </td>
-                  <th scope="row" data-label="Action">
-                    <span className="action">{ev.action}</span>
-                    {(ev.inputType || ev.outputType) && <div className="muted small tokens">{[ev.inputType, ev.outputType].filter(Boolean).join(' → ')}</div>}
-                  </th>
-                  <td data-label="Outcome">
-                    <Badge tone={ev.outcome === 'OK' ? 'ok' : 'bad'}>{ev.outcome}</Badge>
-                  </td>
-                  <td data-label="By">
-                    {ev.actor ?? <span className="muted">anonymous</span>}
-                    {ev.clientAddress && <div className="muted small">from {ev.clientAddress}</div>}
-                  </td>
-                  <td data-label="Instance">{ev.instance ?? <span className="muted">—</span>}</td>
-                  <td data-label="Subject or target">{ev.subject ?? ev.target ?? <span className="muted">—</span>}</td>
-                  <td data-label="Detail" className="cell-wide">
-                    <Detail detail={ev.detail} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Audit events, newest first" columns={['When', 'Action', 'Outcome', 'By', 'Instance', 'Subject or target', 'Detail']} busy={events.loading}>
+          {rows.map((ev) => (
+            <tr key={ev.cursor}>
+              <td data-label="When">
+                <Time value={ev.at} />
+              </td>
+              <th scope="row" data-label="Action">
+                <span className="action">{ev.action}</span>
+                {(ev.inputType || ev.outputType) && <div className="muted small tokens">{[ev.inputType, ev.outputType].filter(Boolean).join(' → ')}</div>}
+              </th>
+              <td data-label="Outcome">
+                <Badge tone={ev.outcome === 'OK' ? 'ok' : 'bad'}>{ev.outcome}</Badge>
+              </td>
+              <td data-label="By">
+                {ev.actor ?? <span className="muted">anonymous</span>}
+                {ev.clientAddress && <div className="muted small">from {ev.clientAddress}</div>}
+              </td>
+              <td data-label="Instance">{ev.instance ?? <span className="muted">—</span>}</td>
+              <td data-label="Subject or target">{ev.subject ?? ev.target ?? <span className="muted">—</span>}</td>
+              <td data-label="Detail" className="cell-wide">
+                <Detail detail={ev.detail} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {(pager.page > 1 || hasOlder) && (
         <Pager page={pager.page} hasOlder={hasOlder} busy={events.loading} what="audit events" onNewer={pager.newer} onOlder={() => pager.older(rows[rows.length - 1]!.cursor)} />

@@ -5,29 +5,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useApi } from '../lib/session';
 import { CLIENT_FIELDS, type OAuthClient, type StsInstance } from '../lib/types';
-import {
-  Badge,
-  Button,
-  Checkbox,
-  ConfirmDialog,
-  CopyButton,
-  ErrorAlert,
-  FieldErrorsProvider,
-  FormAlert,
-  formErrorsFrom,
-  Loading,
-  NO_ERRORS,
-  Notice,
-  Section,
-  SelectField,
-  splitList,
-  TextArea,
-  TextField,
-  Time,
-  useFocusFirstError,
-  useLoad,
-  type FormErrorState,
-} from '../ui/components';
+import { Badge, Button, Checkbox, ConfirmDialog, CopyButton, DataTable, ErrorAlert, FieldErrorsProvider, FormAlert, formErrorsFrom, type FormErrorState, Loading, NO_ERRORS, Notice, Section, SelectField, splitList, TextArea, TextField, Time, useFocusFirstError, useLoad } from '../ui/components';
 
 type ClientInstance = Pick<StsInstance, 'name' | 'tokenExchange'>;
 
@@ -235,76 +213,58 @@ export function ClientsPage() {
       {data.loading && !data.data && <Loading what="clients" />}
       {data.data && clients.length === 0 && <p className="empty">No client is registered yet.</p>}
       {clients.length > 0 && (
-        <div className="table-wrap" aria-busy={data.loading}>
-          <table className="table">
-            <caption className="sr-only">OAuth clients</caption>
-            <thead>
-              <tr>
-                <th scope="col">Client ID</th>
-                <th scope="col">Authentication</th>
-                <th scope="col">Instances</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Roles</th>
-                <th scope="col">Updated</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {clients.map((c) => (
-                <tr key={c.clientId}>
-                  <th scope="row" data-label="Client ID">
-                    <code>{c.clientId}</code>
-                  </th>
-                  <td data-label="Authentication">
-                    {c.authMethod}
-                    <div className="muted small">{c.authMethod === 'private_key_jwt' ? `${(c.jwks as { keys?: unknown[] } | null)?.keys?.length ?? 0} public key(s)` : c.hasSecret ? 'secret set' : 'no secret'}</div>
-                  </td>
-                  <td data-label="Instances">{c.instances.join(', ')}</td>
-                  <td data-label="Scopes">{c.scopes.length > 0 ? c.scopes.join(' ') : <span className="muted">none</span>}</td>
-                  <td data-label="Roles">
-                    {c.roles.length === 0 ? (
-                      <span className="muted">none</span>
-                    ) : (
-                      <ul className="chips">
-                        {c.roles.map((r) => (
-                          <li key={r}>
-                            <Badge tone="info">{r}</Badge>
-                          </li>
-                        ))}
-                      </ul>
-                    )}
-                  </td>
-                  <td data-label="Updated">
-                    <Time value={c.updatedAt} />
-                  </td>
-                  <td className="row-actions">
-                    <Button
-                      className="btn btn-small btn-secondary"
-                      onClick={() => {
-                        setEditing(c);
-                        setSecret(null);
-                        setNotice(null);
-                      }}
-                      aria-label={`Edit ${c.clientId}`}
-                    >
-                      Edit
-                    </Button>
-                    {usesSecret(c.authMethod) && (
-                      <Button className="btn btn-small btn-secondary" onClick={() => setRotating(c)} aria-label={`Rotate the secret of ${c.clientId}`}>
-                        Rotate secret
-                      </Button>
-                    )}
-                    <Button className="btn btn-small btn-danger" onClick={() => setDeleting(c)} aria-label={`Delete ${c.clientId}`}>
-                      Delete
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="OAuth clients" columns={['Client ID', 'Authentication', 'Instances', 'Scopes', 'Roles', 'Updated']} actions busy={data.loading}>
+          {clients.map((c) => (
+            <tr key={c.clientId}>
+              <th scope="row" data-label="Client ID">
+                <code>{c.clientId}</code>
+              </th>
+              <td data-label="Authentication">
+                {c.authMethod}
+                <div className="muted small">{c.authMethod === 'private_key_jwt' ? `${(c.jwks as { keys?: unknown[] } | null)?.keys?.length ?? 0} public key(s)` : c.hasSecret ? 'secret set' : 'no secret'}</div>
+              </td>
+              <td data-label="Instances">{c.instances.join(', ')}</td>
+              <td data-label="Scopes">{c.scopes.length > 0 ? c.scopes.join(' ') : <span className="muted">none</span>}</td>
+              <td data-label="Roles">
+                {c.roles.length === 0 ? (
+                  <span className="muted">none</span>
+                ) : (
+                  <ul className="chips">
+                    {c.roles.map((r) => (
+                      <li key={r}>
+                        <Badge tone="info">{r}</Badge>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </td>
+              <td data-label="Updated">
+                <Time value={c.updatedAt} />
+              </td>
+              <td className="row-actions">
+                <Button
+                  className="btn btn-small btn-secondary"
+                  onClick={() => {
+                    setEditing(c);
+                    setSecret(null);
+                    setNotice(null);
+                  }}
+                  aria-label={`Edit ${c.clientId}`}
+                >
+                  Edit
+                </Button>
+                {usesSecret(c.authMethod) && (
+                  <Button className="btn btn-small btn-secondary" onClick={() => setRotating(c)} aria-label={`Rotate the secret of ${c.clientId}`}>
+                    Rotate secret
+                  </Button>
+                )}
+                <Button className="btn btn-small btn-danger" onClick={() => setDeleting(c)} aria-label={`Delete ${c.clientId}`}>
+                  Delete
+                </Button>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <ConfirmDialog
         open={!!rotating}

@@ -3,7 +3,7 @@ import { restCurl } from '../lib/curl';
 import { Link } from '../lib/router';
 import { useApi } from '../lib/session';
 import { INSTANCE_FIELDS, transformLabel, type StsInstance } from '../lib/types';
-import { Badge, Button, ConfirmDialog, CopyButton, Dialog, ErrorAlert, Loading, Notice, SelectField, useLoad } from '../ui/components';
+import { Badge, Button, ConfirmDialog, CopyButton, DataTable, Dialog, ErrorAlert, Loading, Notice, SelectField, useLoad } from '../ui/components';
 
 function endpointLinks(i: StsInstance): Array<{ href: string; label: string }> {
   const links = [{ href: i.endpoints.rest, label: 'REST' }];
@@ -77,69 +77,53 @@ export function InstancesPage() {
       {list.loading && !list.data && <Loading what="instances" />}
       {list.data && list.data.length === 0 && <p className="empty">No instances yet. Create one, or start from a service provider's metadata.</p>}
       {list.data && list.data.length > 0 && (
-        <div className="table-wrap" aria-busy={list.loading}>
-          <table className="table">
-            <caption className="sr-only">STS instances</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Transforms</th>
-                <th scope="col">Endpoints</th>
-                <th scope="col">Issued tokens</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((i) => (
-                <tr key={i.id}>
-                  <th scope="row" data-label="Name">
-                    <Link to={`/instances/${i.name}`}>{i.name}</Link>
-                    {i.callerRoles && (
-                      <div className="muted small">callers need role {i.callerRoles.join(' or ')}</div>
-                    )}
-                  </th>
-                  <td data-label="Transforms">
-                    <ul className="chips">
-                      {i.transforms.map((t) => (
-                        <li key={transformLabel(t)} className="chip">
-                          {transformLabel(t)}
-                        </li>
-                      ))}
-                    </ul>
-                  </td>
-                  <td data-label="Endpoints">
-                    <ul className="links">
-                      {endpointLinks(i).map((l) => (
-                        <li key={l.label}>
-                          <a href={l.href} target="_blank" rel="noreferrer noopener" aria-label={`${l.label} of ${i.name}`}>
-                            {l.label}
-                          </a>
-                        </li>
-                      ))}
-                    </ul>
-                  </td>
-                  <td data-label="Issued tokens">{i.persistIssuedTokens ? <Badge tone="ok">recorded</Badge> : <Badge tone="muted">not recorded</Badge>}</td>
-                  <td className="row-actions">
-                    <Link className="btn btn-small btn-secondary" to={`/instances/${i.name}`} aria-label={`Edit ${i.name}`}>
-                      Edit
-                    </Link>
-                    <Link className="btn btn-small btn-secondary" to={`/try?instance=${encodeURIComponent(i.name)}`} aria-label={`Try ${i.name}`}>
-                      Try it
-                    </Link>
-                    <Button className="btn btn-small btn-secondary" onClick={() => setCurlFor(i)} aria-label={`curl for ${i.name}`}>
-                      curl
-                    </Button>
-                    <Button className="btn btn-small btn-danger" onClick={() => setDeleting(i)} aria-label={`Delete ${i.name}`}>
-                      Delete
-                    </Button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="STS instances" columns={['Name', 'Transforms', 'Endpoints', 'Issued tokens']} actions busy={list.loading}>
+          {list.data.map((i) => (
+            <tr key={i.id}>
+              <th scope="row" data-label="Name">
+                <Link to={`/instances/${i.name}`}>{i.name}</Link>
+                {i.callerRoles && (
+                  <div className="muted small">callers need role {i.callerRoles.join(' or ')}</div>
+                )}
+              </th>
+              <td data-label="Transforms">
+                <ul className="chips">
+                  {i.transforms.map((t) => (
+                    <li key={transformLabel(t)} className="chip">
+                      {transformLabel(t)}
+                    </li>
+                  ))}
+                </ul>
+              </td>
+              <td data-label="Endpoints">
+                <ul className="links">
+                  {endpointLinks(i).map((l) => (
+                    <li key={l.label}>
+                      <a href={l.href} target="_blank" rel="noreferrer noopener" aria-label={`${l.label} of ${i.name}`}>
+                        {l.label}
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+              </td>
+              <td data-label="Issued tokens">{i.persistIssuedTokens ? <Badge tone="ok">recorded</Badge> : <Badge tone="muted">not recorded</Badge>}</td>
+              <td className="row-actions">
+                <Link className="btn btn-small btn-secondary" to={`/instances/${i.name}`} aria-label={`Edit ${i.name}`}>
+                  Edit
+                </Link>
+                <Link className="btn btn-small btn-secondary" to={`/try?instance=${encodeURIComponent(i.name)}`} aria-label={`Try ${i.name}`}>
+                  Try it
+                </Link>
+                <Button className="btn btn-small btn-secondary" onClick={() => setCurlFor(i)} aria-label={`curl for ${i.name}`}>
+                  curl
+                </Button>
+                <Button className="btn btn-small btn-danger" onClick={() => setDeleting(i)} aria-label={`Delete ${i.name}`}>
+                  Delete
+                </Button>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <CurlDialog instance={curlFor} onClose={() => setCurlFor(null)} />
       <ConfirmDialog

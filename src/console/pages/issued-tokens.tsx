@@ -3,7 +3,7 @@ import { issuedToken } from '../lib/issued-memory';
 import { tokenIdUnverified } from '../lib/token-id';
 import { useApi } from '../lib/session';
 import { checkType, type IssuedTokenRecord, type StsInstance } from '../lib/types';
-import { Badge, Button, Dialog, ErrorAlert, FieldErrorsProvider, Loading, Notice, SelectField, TextArea, TextField, Time, useLoad } from '../ui/components';
+import { Badge, Button, DataTable, Dialog, ErrorAlert, FieldErrorsProvider, Loading, Notice, SelectField, TextArea, TextField, Time, useLoad } from '../ui/components';
 import { Pager, usePager } from '../ui/pager';
 
 const PAGE = 20;
@@ -140,59 +140,40 @@ export function IssuedTokensPage() {
       {records.loading && !records.data && <Loading what="issued tokens" />}
       {records.data && rows.length === 0 && <p className="empty">No issued tokens match.</p>}
       {rows.length > 0 && (
-        <div className="table-wrap" aria-busy={records.loading}>
-          <table className="table">
-            <caption className="sr-only">Issued tokens, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Token ID</th>
-                <th scope="col">Instance</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Type</th>
-                <th scope="col">Issued</th>
-                <th scope="col">Expires</th>
-                <th scope="col">State</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
+        <DataTable caption="Issued tokens, newest first" columns={['Token ID', 'Instance', 'Subject', 'Type', 'Issued', 'Expires', 'State']} actions busy={records.loading}>
+          {rows.map((r) => {
+            const s = state(r);
+            return (
+              <tr key={r.cursor}>
+                <th scope="row" data-label="Token ID">
+                  <code className="kid">{r.tokenId}</code>
                 </th>
+                <td data-label="Instance">{r.instance}</td>
+                <td data-label="Subject">
+                  {r.subject}
+                  {r.sender && <div className="muted small">vouched by {r.sender}</div>}
+                </td>
+                <td data-label="Type">{r.type}</td>
+                <td data-label="Issued">
+                  <Time value={r.issuedAt} />
+                </td>
+                <td data-label="Expires">
+                  <Time value={r.expiresAt} />
+                </td>
+                <td data-label="State">
+                  <Badge tone={s.tone}>{s.text}</Badge>
+                </td>
+                <td className="row-actions">
+                  {!r.cancelled && (
+                    <Button className="btn btn-small btn-danger" onClick={() => setCancelling(r)} aria-label={`Cancel ${r.tokenId}`}>
+                      Cancel…
+                    </Button>
+                  )}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => {
-                const s = state(r);
-                return (
-                  <tr key={r.cursor}>
-                    <th scope="row" data-label="Token ID">
-                      <code className="kid">{r.tokenId}</code>
-                    </th>
-                    <td data-label="Instance">{r.instance}</td>
-                    <td data-label="Subject">
-                      {r.subject}
-                      {r.sender && <div className="muted small">vouched by {r.sender}</div>}
-                    </td>
-                    <td data-label="Type">{r.type}</td>
-                    <td data-label="Issued">
-                      <Time value={r.issuedAt} />
-                    </td>
-                    <td data-label="Expires">
-                      <Time value={r.expiresAt} />
-                    </td>
-                    <td data-label="State">
-                      <Badge tone={s.tone}>{s.text}</Badge>
-                    </td>
-                    <td className="row-actions">
-                      {!r.cancelled && (
-                        <Button className="btn btn-small btn-danger" onClick={() => setCancelling(r)} aria-label={`Cancel ${r.tokenId}`}>
-                          Cancel…
-                        </Button>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
       {(pager.page > 1 || hasOlder) && (
         <Pager page={pager.page} hasOlder={hasOlder} busy={records.loading} what="issued tokens" onNewer={pager.newer} onOlder={() => pager.older(rows[rows.length - 1]!.cursor)} />

@@ -3,7 +3,7 @@ import { byInstance, keyUsage, type KeyUse } from '../lib/key-usage';
 import { Link } from '../lib/router';
 import { useApi } from '../lib/session';
 import { INSTANCE_FIELDS, KEY_FIELDS, type Key, type StsInstance } from '../lib/types';
-import { Badge, Button, ConfirmDialog, ErrorAlert, Loading, Notice, SelectField, Time, useLoad } from '../ui/components';
+import { Badge, Button, ConfirmDialog, DataTable, ErrorAlert, Loading, Notice, SelectField, Time, useLoad } from '../ui/components';
 
 const ALGORITHMS = [
   { value: 'RS256', label: 'RS256 (RSA-2048)' },
@@ -86,57 +86,40 @@ export function KeysPage() {
       {data.loading && !data.data && <Loading what="keys" />}
       {data.data && keys.length === 0 && <p className="empty">No keys yet; Tessera creates one for an algorithm when an instance first signs with it.</p>}
       {keys.length > 0 && (
-        <div className="table-wrap" aria-busy={data.loading}>
-          <table className="table">
-            <caption className="sr-only">Signing keys</caption>
-            <thead>
-              <tr>
-                <th scope="col">Key ID</th>
-                <th scope="col">Algorithm</th>
-                <th scope="col">Status</th>
-                <th scope="col">Created</th>
-                <th scope="col">Used by</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((k) => (
-                <tr key={k.kid} className={k.status === 'RETIRED' ? 'row-muted' : undefined}>
-                  <th scope="row" data-label="Key ID">
-                    <code className="kid">{k.kid}</code>
-                  </th>
-                  <td data-label="Algorithm">
-                    {k.algorithm} <span className="muted small">{k.keySize}</span>
-                  </td>
-                  <td data-label="Status">
-                    <Badge tone={STATUS_TONE[k.status]}>{k.status}</Badge>
-                    <div className="muted small">{STATUS_TEXT[k.status]}</div>
-                  </td>
-                  <td data-label="Created">
-                    <Time value={k.createdAt} />
-                  </td>
-                  <td data-label="Used by">
-                    <Uses uses={uses.get(k.kid)} />
-                  </td>
-                  <td className="row-actions">
-                    {k.status === 'ACTIVE' && (
-                      <Button className="btn btn-small btn-secondary" onClick={() => setConfirm({ kind: 'rotate', key: k })} aria-label={`Rotate ${k.kid}`}>
-                        Rotate
-                      </Button>
-                    )}
-                    {k.status !== 'RETIRED' && (
-                      <Button className="btn btn-small btn-danger" onClick={() => setConfirm({ kind: 'retire', key: k })} aria-label={`Retire ${k.kid}`}>
-                        Retire
-                      </Button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Signing keys" columns={['Key ID', 'Algorithm', 'Status', 'Created', 'Used by']} actions busy={data.loading}>
+          {keys.map((k) => (
+            <tr key={k.kid} className={k.status === 'RETIRED' ? 'row-muted' : undefined}>
+              <th scope="row" data-label="Key ID">
+                <code className="kid">{k.kid}</code>
+              </th>
+              <td data-label="Algorithm">
+                {k.algorithm} <span className="muted small">{k.keySize}</span>
+              </td>
+              <td data-label="Status">
+                <Badge tone={STATUS_TONE[k.status]}>{k.status}</Badge>
+                <div className="muted small">{STATUS_TEXT[k.status]}</div>
+              </td>
+              <td data-label="Created">
+                <Time value={k.createdAt} />
+              </td>
+              <td data-label="Used by">
+                <Uses uses={uses.get(k.kid)} />
+              </td>
+              <td className="row-actions">
+                {k.status === 'ACTIVE' && (
+                  <Button className="btn btn-small btn-secondary" onClick={() => setConfirm({ kind: 'rotate', key: k })} aria-label={`Rotate ${k.kid}`}>
+                    Rotate
+                  </Button>
+                )}
+                {k.status !== 'RETIRED' && (
+                  <Button className="btn btn-small btn-danger" onClick={() => setConfirm({ kind: 'retire', key: k })} aria-label={`Retire ${k.kid}`}>
+                    Retire
+                  </Button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <ConfirmDialog
         open={!!c}

@@ -2,26 +2,7 @@ import { useRef, useState, type FormEvent } from 'react';
 import { rowId } from '../lib/instance-model';
 import { useApi, useSession } from '../lib/session';
 import type { User } from '../lib/types';
-import {
-  Badge,
-  Button,
-  Checkbox,
-  ConfirmDialog,
-  ErrorAlert,
-  FieldErrorsProvider,
-  FormAlert,
-  formErrorsFrom,
-  Loading,
-  NO_ERRORS,
-  Notice,
-  Section,
-  splitList,
-  TextArea,
-  TextField,
-  useFocusFirstError,
-  useLoad,
-  type FormErrorState,
-} from '../ui/components';
+import { Badge, Button, Checkbox, ConfirmDialog, DataTable, ErrorAlert, FieldErrorsProvider, FormAlert, formErrorsFrom, type FormErrorState, Loading, NO_ERRORS, Notice, Section, splitList, TextArea, TextField, useFocusFirstError, useLoad } from '../ui/components';
 
 interface AttrRow {
   row: number;
@@ -135,54 +116,39 @@ export function UsersPage() {
       <ErrorAlert error={users.error} title="The users could not be loaded." />
       {users.loading && !users.data && <Loading what="users" />}
       {users.data && (
-        <div className="table-wrap" aria-busy={users.loading}>
-          <table className="table">
-            <caption className="sr-only">Users</caption>
-            <thead>
-              <tr>
-                <th scope="col">Username</th>
-                <th scope="col">Roles</th>
-                <th scope="col">Attributes</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.data.map((u) => (
-                <tr key={u.id}>
-                  <th scope="row" data-label="Username">
-                    {u.username}
-                    {u.username === session?.username && <span className="muted small"> (you)</span>}
-                  </th>
-                  <td data-label="Roles">
-                    {u.roles.length === 0 ? (
-                      <span className="muted">none</span>
-                    ) : (
-                      <ul className="chips">
-                        {u.roles.map((r) => (
-                          <li key={r}>
-                            <Badge tone={r === 'admin' ? 'warn' : 'info'}>{r}</Badge>
-                          </li>
-                        ))}
-                      </ul>
-                    )}
-                  </td>
-                  <td data-label="Attributes">
-                    <Attributes attributes={u.attributes} />
-                  </td>
-                  <td className="row-actions">
-                    {u.username !== session?.username && (
-                      <Button className="btn btn-small btn-danger" onClick={() => setDeleting(u)} aria-label={`Delete ${u.username}`}>
-                        Delete
-                      </Button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Users" columns={['Username', 'Roles', 'Attributes']} actions busy={users.loading}>
+          {users.data.map((u) => (
+            <tr key={u.id}>
+              <th scope="row" data-label="Username">
+                {u.username}
+                {u.username === session?.username && <span className="muted small"> (you)</span>}
+              </th>
+              <td data-label="Roles">
+                {u.roles.length === 0 ? (
+                  <span className="muted">none</span>
+                ) : (
+                  <ul className="chips">
+                    {u.roles.map((r) => (
+                      <li key={r}>
+                        <Badge tone={r === 'admin' ? 'warn' : 'info'}>{r}</Badge>
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </td>
+              <td data-label="Attributes">
+                <Attributes attributes={u.attributes} />
+              </td>
+              <td className="row-actions">
+                {u.username !== session?.username && (
+                  <Button className="btn btn-small btn-danger" onClick={() => setDeleting(u)} aria-label={`Delete ${u.username}`}>
+                    Delete
+                  </Button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <CreateUser
         onCreated={(name) => {

@@ -454,3 +454,32 @@ export function splitList(text: string): string[] {
     .map((s) => s.trim())
     .filter(Boolean);
 }
+
+/**
+ * The console's list table: a caption for screen readers, one column header per name, an unlabelled-looking
+ * (screen-reader-only) "Actions" column when the rows have buttons, and aria-busy while the list reloads.
+ */
+export function DataTable({ caption, columns, actions, busy, children }: { caption: string; columns: readonly string[]; actions?: boolean; busy?: boolean; children: ReactNode }) {
+  return (
+    <div className="table-wrap" aria-busy={busy}>
+      <table className="table">
+        <caption className="sr-only">{caption}</caption>
+        <thead>
+          <tr>
+            {columns.map((c) => (
+              <th key={c} scope="col">
+                {c}
+              </th>
+            ))}
+            {actions && (
+              <th scope="col">
+                <span className="sr-only">Actions</span>
+              </th>
+            )}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}
