@@ -4,7 +4,8 @@
  * INTERNAL with a generic message, logged here with its detail.
  */
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { asTesseraError, faultFields, INTERNAL_MESSAGE, TesseraError } from '../engine/errors.js';
+import { asTesseraError, INTERNAL_MESSAGE, TesseraError } from '../engine/errors.js';
+import { logFault } from '../http/errors.js';
 import { describeError, type Logger } from '../log.js';
 
 const REQUEST_ERROR_CODES = new Set([
@@ -22,21 +23,6 @@ function findTesseraError(e: unknown): TesseraError | undefined {
   return asTesseraError(e);
 }
 
-let lastFault = 0;
-let folded = 0;
-
-/** A database fault behind an UNAVAILABLE answer, at warn, at most once a second. */
-function logFault(log: Logger, cause: unknown): void {
-  const now = Date.now();
-  if (now - lastFault < 1000) {
-    folded++;
-    return;
-  }
-  log.warn('unavailable', { ...faultFields(cause), door: 'graphql', ...(folded ? { alsoUnavailableSinceLastLine: folded } : {}) });
-  lastFault = now;
-  folded = 0;
-}
-
 export function makeFormatError(log: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const te = findTesseraError(error);
@@ -45,7 +31,7 @@ export function makeFormatError(log: Logger) {
       const extensions: Record<string, unknown> = { code: te.code };
       if (te.field) extensions.field = te.field;
       if (te.retryAfter !== undefined) extensions.retryAfter = te.retryAfter;
-      if (te.code === 'UNAVAILABLE') logFault(log, te);
+      if (te.code === 'UNAVAILABLE') logFault(log, te, 'graphql');
       return { ...base, message: te.message, extensions };
     }
     const original = error instanceof GraphQLError ? error.originalError : undefined;

@@ -84,12 +84,10 @@ export function oauthError(thrown: unknown, opts: { basicAuth?: boolean } = {}):
 const faultLog = new Map<string, { last: number; folded: number }>();
 
 /**
- * Logs what an answer holds for operators: the masked cause of a 500 at error, the cause of a 503 at warn (at
- * most once a second per door, so an outage under load does not flood the log).
+ * A fault behind an UNAVAILABLE answer, at warn, named as classified (faultFields) — never the driver's text —
+ * and at most once a second per door, so an outage under load does not flood the log.
  */
-export function logAnswer(log: Logger, answer: HttpAnswer, door: string): void {
-  if (answer.internalError !== undefined) log.error('internal error', { ...describeError(answer.internalError), door });
-  if (answer.faultCause === undefined) return;
+export function logFault(log: Logger, fault: unknown, door: string): void {
   const now = Date.now();
   const state = faultLog.get(door) ?? { last: 0, folded: 0 };
   faultLog.set(door, state);
@@ -97,7 +95,13 @@ export function logAnswer(log: Logger, answer: HttpAnswer, door: string): void {
     state.folded++;
     return;
   }
-  log.warn('unavailable', { ...faultFields(answer.faultCause), door, ...(state.folded ? { alsoUnavailableSinceLastLine: state.folded } : {}) });
+  log.warn('unavailable', { ...faultFields(fault), door, ...(state.folded ? { alsoUnavailableSinceLastLine: state.folded } : {}) });
   state.last = now;
   state.folded = 0;
+}
+
+/** Logs what an answer holds for operators: the masked cause of a 500 at error, the fault behind a 503 (logFault). */
+export function logAnswer(log: Logger, answer: HttpAnswer, door: string): void {
+  if (answer.internalError !== undefined) log.error('internal error', { ...describeError(answer.internalError), door });
+  if (answer.faultCause !== undefined) logFault(log, answer.faultCause, door);
 }
