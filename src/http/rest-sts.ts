@@ -128,7 +128,7 @@ function issuedTokenState(registry: TokenRegistry, state: Obj, stateName: string
 // ---------------------------------------------------------------------------------------------------------------
 
 /** The answer when the HTTP layer could not produce a body (also the AM publish door's). */
-export function rawBodyResponse(kind: RawBodyError): RestStsResponse {
+export function rawBodyResponse(kind: RawBodyError, message?: string): RestStsResponse {
   switch (kind) {
     case 'TOO_LARGE':
       return { status: 413, headers: { ...NO_STORE }, body: amErrorBody(413, 'Payload Too Large', 'The request body is too large.', 'BAD_USER_INPUT') };
@@ -136,7 +136,7 @@ export function rawBodyResponse(kind: RawBodyError): RestStsResponse {
       return {
         status: 415,
         headers: { ...NO_STORE },
-        body: amErrorBody(415, 'Unsupported Media Type', 'The request body must be JSON (Content-Type: application/json).', 'BAD_USER_INPUT'),
+        body: amErrorBody(415, 'Unsupported Media Type', message ?? 'The request body must be JSON (Content-Type: application/json).', 'BAD_USER_INPUT'),
       };
     case 'BAD_JSON':
     default:

@@ -1,7 +1,7 @@
 /** PingAM-style login and sessions over HTTP: `/json[/<realm>]/authenticate|sessions` (the logic is am-auth.ts). */
 import type { Services } from '../../services.js';
 import { amJsonRoute, handleAmAuthenticate, handleAmSessions } from '../am-auth.js';
-import { amErrorBody, logAnswer, NO_STORE, type HttpAnswer } from '../errors.js';
+import { logAnswer, type HttpAnswer } from '../errors.js';
 import { authenticate, badSessionMessage, BodyError, clientAddress, mediaType, methodNotAllowed, readBody, sendJson, type Door } from '../kit.js';
 import { rawBodyResponse } from '../rest-sts.js';
 
@@ -43,11 +43,7 @@ export function createAmAuthDoor(services: Services): Door {
       // clients send it (`Content-Type: application/json`) — and a hostile page cannot log the user out.
       const type = mediaType(req);
       if (auth.source === 'am-cookie' && actions.includes('logout') && type !== 'application/json' && !type.endsWith('+json')) {
-        write({
-          status: 415,
-          headers: { ...NO_STORE },
-          body: amErrorBody(415, 'Unsupported Media Type', `A session sent in the ${cookieName} cookie is ended only by a request with Content-Type: application/json (or send it in the ${cookieName} header).`, 'BAD_USER_INPUT'),
-        });
+        write(rawBodyResponse('BAD_CONTENT_TYPE', `A session sent in the ${cookieName} cookie is ended only by a request with Content-Type: application/json (or send it in the ${cookieName} header).`));
         return;
       }
       write(
