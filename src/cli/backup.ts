@@ -21,7 +21,7 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { BadUserInputError, ConflictError, TesseraError } from '../engine/errors.js';
 import type { InstanceConfig } from '../engine/types.js';
-import { parseClientInput, type ClientRecord } from '../clients/clients.js';
+import { clientInputOf, parseClientInput, type ClientRecord } from '../clients/clients.js';
 import type { KeyRecord } from '../keys/key-store.js';
 import { exportIssuedTokens, importIssuedTokens, type ExportedIssuedToken } from '../persistence/issued-export.js';
 import type { Core } from '../core.js';
@@ -189,8 +189,8 @@ export async function applyImport(core: Core, raw: unknown, opts: { replace: boo
   const instanceNames = new Set([...existingInstances.map((r) => r.name), ...doc.instances.map((i) => i.config.name)]);
   for (const [n, c] of (doc.oauthClients ?? []).entries()) {
     try {
-      parseClientInput({ clientId: c?.clientId, authMethod: c?.authMethod, instances: c?.instances, scopes: c?.scopes, roles: c?.roles, ...(c?.jwks ? { jwks: c.jwks } : {}) });
-      const missing = c.instances.filter((i) => !instanceNames.has(i));
+      const input = parseClientInput(clientInputOf(c ?? {}));
+      const missing = input.instances.filter((i) => !instanceNames.has(i));
       if (missing.length) throw new BadUserInputError(`names instances neither here nor in the export (${missing.join(', ')}).`, 'instances');
     } catch (e) {
       if (e instanceof TesseraError) throw new TesseraError(e.code, `oauthClients[${n}] (${String(c?.clientId)}): ${e.message}`);

@@ -145,6 +145,11 @@ export function parseClientInput(raw: unknown): ClientInput {
   return { clientId: clientId as string, authMethod: authMethod as ClientAuthMethod, jwks, instances, scopes, roles };
 }
 
+/** A stored client's settings as an OAuthClientInput, to check an export's record with the same rules. */
+export function clientInputOf(r: Partial<Pick<ClientRecord, 'clientId' | 'authMethod' | 'instances' | 'scopes' | 'roles' | 'jwks'>>): Record<string, unknown> {
+  return { clientId: r.clientId, authMethod: r.authMethod, instances: r.instances, scopes: r.scopes, roles: r.roles, ...(r.jwks ? { jwks: r.jwks } : {}) };
+}
+
 export class ClientService {
   private cache = new Map<string, Promise<ClientRecord | null>>();
   private readonly clock: Clock;
@@ -275,7 +280,7 @@ export class ClientService {
    */
   restore(record: ClientRecord, ctx: AdminContext = {}): Promise<void> {
     return this.audited('importOAuthClient', record?.clientId, ctx, async () => {
-      const input = parseClientInput({ clientId: record.clientId, authMethod: record.authMethod, instances: record.instances, scopes: record.scopes, roles: record.roles, ...(record.jwks ? { jwks: record.jwks } : {}) });
+      const input = parseClientInput(clientInputOf(record));
       await this.checkInstances(input.instances);
       const secretHash = input.authMethod === 'private_key_jwt' ? null : record.secretHash;
       if (secretHash !== null && !/^[0-9a-f]{64}$/.test(secretHash)) throw new BadUserInputError('must be the SHA-256 (hex) from the export, or null.', 'secretHash');
