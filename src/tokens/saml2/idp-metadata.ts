@@ -7,8 +7,17 @@
 import type { SigningKey } from '../../engine/types.js';
 import { BINDING_HTTP_POST, buildIdpMetadata } from './metadata.js';
 import { signRoot } from './response.js';
-import { DEFAULT_METADATA, type Saml2Config } from './saml2.config.js';
+import { DEFAULT_METADATA, type Saml2Config, type Saml2MetadataSettings } from './saml2.config.js';
 import { newAssertionId } from './xml.js';
+
+/**
+ * validUntil and cacheDuration of a metadata document: whole seconds, so the document changes at most once a
+ * second and caches see stable values within one.
+ */
+export function metadataTimes(settings: Saml2MetadataSettings, now: Date): { validUntil: Date; cacheDurationSeconds: number } {
+  const at = Math.floor(now.getTime() / 1000) * 1000;
+  return { validUntil: new Date(at + settings.validitySeconds * 1000), cacheDurationSeconds: settings.cacheDurationSeconds };
+}
 
 export function idpMetadataDocument(
   saml2: Saml2Config,
@@ -20,13 +29,10 @@ export function idpMetadataDocument(
   encryptionCertDer?: string,
 ): string {
   const settings = saml2.metadata ?? DEFAULT_METADATA;
-  // Whole seconds: the document changes at most once a second, and caches see stable values within one.
-  const at = Math.floor(now.getTime() / 1000) * 1000;
   const xml = buildIdpMetadata(saml2, key.certificateDer, {
     singleSignOnService: { binding: BINDING_HTTP_POST, location: restUrl },
     additionalSigningCertsDer: otherCertsDer,
-    validUntil: new Date(at + settings.validitySeconds * 1000),
-    cacheDurationSeconds: settings.cacheDurationSeconds,
+    ...metadataTimes(settings, now),
     ...(settings.sign ? { id: newAssertionId() } : {}),
     ...(encryptionCertDer ? { encryptionCertDer } : {}),
   });

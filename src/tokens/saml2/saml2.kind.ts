@@ -7,7 +7,7 @@ import { restStsPath } from '../../engine/instance-config.js';
 import type { KindMetadata, MetadataContext, TokenKind } from '../../engine/kind.js';
 import type { KeyProvider, ReplayStore } from '../../engine/types.js';
 import type { Saml2StatementPlugin } from '../../plugins/types.js';
-import { idpMetadataDocument } from './idp-metadata.js';
+import { idpMetadataDocument, metadataTimes } from './idp-metadata.js';
 import { buildSpMetadata } from './metadata.js';
 import { DEFAULT_METADATA, saml2Of, saml2Section, type StatementPluginLookup } from './saml2.config.js';
 import { createSaml2Provider } from './saml2.provider.js';
@@ -52,11 +52,12 @@ function metadata(deps: Saml2KindDeps): KindMetadata {
           byAudience.set(a, acs);
         }
       }
-      const settings = saml2Of(instance.config)?.metadata ?? DEFAULT_METADATA;
-      const at = Math.floor(Date.now() / 1000) * 1000;
       return buildSpMetadata(
         [...byAudience].map(([entityId, acs]) => ({ entityId, acs })),
-        { encryptionCertDer: (await decryptionKey(deps.keys, instance)).certificateDer, validUntil: new Date(at + settings.validitySeconds * 1000), cacheDurationSeconds: settings.cacheDurationSeconds },
+        {
+          encryptionCertDer: (await decryptionKey(deps.keys, instance)).certificateDer,
+          ...metadataTimes(saml2Of(instance.config)?.metadata ?? DEFAULT_METADATA, new Date()),
+        },
       );
     },
   };
