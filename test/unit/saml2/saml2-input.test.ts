@@ -242,6 +242,28 @@ describe('SAML2 input validator', () => {
     });
   });
 
+  describe('EncryptedID', () => {
+    const encryptedId = (plaintext: string) =>
+      `<saml:EncryptedID>${encryptElement(plaintext, encryptionSettings(instanceCert.certPem, ALG.aes256Gcm, ALG.rsaOaepMgf1p))}</saml:EncryptedID>`;
+    const withSubject = (ids: string) => assertion().replace(/<saml:NameID>[^<]*<\/saml:NameID>/, ids);
+    const nameId = (v: string) => `<saml:NameID xmlns:saml="${NS.saml}">${v}</saml:NameID>`;
+
+    it('the NameID inside is the subject, read after the signature over the EncryptedID is checked', async () => {
+      const { run } = setup();
+      const s = await run(sign(withSubject(encryptedId(nameId('hidden@partner.test')))));
+      assert.equal(s.name, 'hidden@partner.test');
+    });
+
+    it('must hold exactly one NameID without children, and may not stand beside a plain NameID', async () => {
+      const { refused } = setup();
+      await refused(sign(withSubject(encryptedId(nameId('a') + nameId('b')))), /EncryptedID does not hold exactly one saml:NameID/);
+      await refused(sign(withSubject(encryptedId(`<saml:NameID xmlns:saml="${NS.saml}">a<saml:Extra/></saml:NameID>`))), /EncryptedID does not hold exactly one saml:NameID/);
+      await refused(sign(withSubject(encryptedId(`<saml:Issuer xmlns:saml="${NS.saml}">x</saml:Issuer>`))), /EncryptedID does not hold exactly one saml:NameID/);
+      await refused(sign(withSubject(`<saml:NameID>plain</saml:NameID>${encryptedId(nameId('hidden'))}`)), /both a NameID and an EncryptedID/);
+      await refused(sign(withSubject('')), /no Subject NameID or EncryptedID/);
+    });
+  });
+
   it('a Response without a Status, or with a non-Success one, is refused before anything is decrypted or verified', async () => {
     const { refused } = setup();
     const body = sign(assertion());
